@@ -6,4 +6,6 @@
 //! layer drives them. Nothing in this crate touches a file, a socket, a process or
 //! a clock: timestamps are passed in.
 
+#![warn(clippy::unwrap_used)]
+
 pub mod log;

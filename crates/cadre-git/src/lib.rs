@@ -4,6 +4,8 @@
 //! through a shell) and turns a failure into a [`GitError`] that carries the command
 //! and git's stderr, so callers can show the user exactly what went wrong.
 
+#![warn(clippy::unwrap_used)]
+
 mod command;
 mod repo;
 
