@@ -4,8 +4,30 @@
 //! status state machine, the dependency graph, goals, board events and the
 //! normalized agent log model. The store persists these types; the application
 //! layer drives them. Nothing in this crate touches a file, a socket, a process or
-//! a clock: timestamps are passed in.
+//! the clock: timestamps are passed in. (Ids are UUIDv7, whose generation reads the
+//! clock inside the `uuid` crate; that is the one exception, kept for convenience.)
 
 #![warn(clippy::unwrap_used)]
 
+pub mod error;
+pub mod event;
+pub mod goal;
+pub mod graph;
+pub mod ids;
 pub mod log;
+pub mod project;
+pub mod task;
+
+pub use error::{DomainError, ValidationError};
+pub use event::{Actor, Event, EventKind, NewEvent};
+pub use goal::{Goal, GoalPatch, GoalStatus, NewGoal};
+pub use graph::CycleError;
+pub use ids::{AttemptId, GoalId, ProjectId, TaskId};
+pub use project::{NewProject, Project, ProjectKey, ProjectPatch};
+pub use task::{
+    NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskStatus, TaskTransition,
+    TransitionError,
+};
+
+/// Timestamps throughout cadre are UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
