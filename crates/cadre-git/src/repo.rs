@@ -72,7 +72,8 @@ impl Git {
     }
 
     /// Creates a repository at `path` (creating the directory) whose first branch is
-    /// `initial_branch`.
+    /// `initial_branch`, with an empty first commit: branches and worktrees need a
+    /// commit to start from.
     pub async fn init(&self, path: &Path, initial_branch: &str) -> Result<(), GitError> {
         std::fs::create_dir_all(path).map_err(|source| GitError::Io {
             action: "could not create directory",
