@@ -23,9 +23,9 @@ pub use event::{Actor, Event, EventKind, NewEvent};
 pub use goal::{Goal, GoalPatch, GoalStatus, NewGoal};
 pub use graph::CycleError;
 pub use ids::{AttemptId, GoalId, ProjectId, TaskId};
-pub use project::{NewProject, Project, ProjectKey, ProjectPatch};
+pub use project::{NewProject, Project, ProjectKey, ProjectPatch, ProjectRef};
 pub use task::{
-    NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskStatus, TaskTransition,
+    NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskRef, TaskStatus, TaskTransition,
     TransitionError,
 };
 

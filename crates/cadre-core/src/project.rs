@@ -61,6 +61,41 @@ impl From<ProjectKey> for String {
     }
 }
 
+/// How a caller names a project: by id or by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectRef {
+    /// By id.
+    Id(ProjectId),
+    /// By key, e.g. `WEB`.
+    Key(ProjectKey),
+}
+
+impl FromStr for ProjectRef {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<ProjectId>() {
+            Ok(id) => Ok(ProjectRef::Id(id)),
+            Err(_) => ProjectKey::parse(&s.trim().to_ascii_uppercase())
+                .map(ProjectRef::Key)
+                .map_err(|_| {
+                    ValidationError::new(
+                        "project",
+                        format!("`{s}` is neither a project id nor a key like WEB"),
+                    )
+                }),
+        }
+    }
+}
+
+impl fmt::Display for ProjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProjectRef::Id(id) => id.fmt(f),
+            ProjectRef::Key(key) => key.fmt(f),
+        }
+    }
+}
+
 /// A project as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {

@@ -67,6 +67,36 @@ impl From<TaskKey> for String {
     }
 }
 
+/// How a caller names a task: by id or by human key. Both are accepted wherever a
+/// task is named (API paths, CLI arguments), since people type keys and programs
+/// keep ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskRef {
+    /// By id.
+    Id(TaskId),
+    /// By key, e.g. `WEB-12`.
+    Key(TaskKey),
+}
+
+impl FromStr for TaskRef {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<TaskId>() {
+            Ok(id) => Ok(TaskRef::Id(id)),
+            Err(_) => s.parse().map(TaskRef::Key),
+        }
+    }
+}
+
+impl fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskRef::Id(id) => id.fmt(f),
+            TaskRef::Key(key) => key.fmt(f),
+        }
+    }
+}
+
 /// How urgent a task is.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,

@@ -1,0 +1,77 @@
+//! The event hub: an in-process broadcast of committed events to live subscribers.
+//!
+//! Memory is bounded by construction: the hub keeps at most `capacity` recent
+//! events (shared, not copied per subscriber). A subscriber that falls further
+//! behind than that is not buffered for; it gets [`SubscriptionError::Lagged`] and
+//! must resync by replaying from the store with `events_since`.
+
+use std::sync::Arc;
+
+use cadre_core::Event;
+use tokio::sync::broadcast;
+
+/// Events kept for slow subscribers before they are told to resync.
+pub const DEFAULT_CAPACITY: usize = 1024;
+
+/// Fans committed events out to subscribers.
+#[derive(Debug, Clone)]
+pub struct EventHub {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+/// Why a subscription yielded no event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubscriptionError {
+    /// The subscriber fell behind and `skipped` events were dropped for it: reload
+    /// state (or replay from the store) and carry on.
+    #[error("subscriber fell behind by {skipped} events; resync")]
+    Lagged {
+        /// How many events were missed.
+        skipped: u64,
+    },
+    /// The hub is gone (server shutting down).
+    #[error("event hub closed")]
+    Closed,
+}
+
+/// One live subscriber.
+#[derive(Debug)]
+pub struct Subscription {
+    receiver: broadcast::Receiver<Arc<Event>>,
+}
+
+impl EventHub {
+    /// A hub that keeps up to `capacity` events for slow subscribers.
+    pub fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(1));
+        Self { sender }
+    }
+
+    /// Sends `event` to every subscriber. Never blocks, whatever the subscribers do.
+    pub fn publish(&self, event: Event) {
+        // No subscribers is not an error: the event is in the database already.
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// Subscribes to events published from now on.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            receiver: self.sender.subscribe(),
+        }
+    }
+
+    /// Number of live subscribers.
+    pub fn subscriber_count(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+impl Subscription {
+    /// The next event, waiting for one if needed.
+    pub async fn recv(&mut self) -> Result<Arc<Event>, SubscriptionError> {
+        self.receiver.recv().await.map_err(|e| match e {
+            broadcast::error::RecvError::Lagged(skipped) => SubscriptionError::Lagged { skipped },
+            broadcast::error::RecvError::Closed => SubscriptionError::Closed,
+        })
+    }
+}
