@@ -28,7 +28,9 @@ pub enum AppError {
     #[error(transparent)]
     Cycle(#[from] CycleError),
     /// A path that must be a git repository is not one.
-    #[error("`{0}` is not a git repository: run `git init` there, or use `cadre project add --init`")]
+    #[error(
+        "`{0}` is not a git repository: run `git init` there, or use `cadre project add --init`"
+    )]
     NotARepository(String),
     /// git failed.
     #[error(transparent)]

@@ -41,9 +41,9 @@ impl App {
         } else if !is_repo {
             return Err(AppError::NotARepository(path.display().to_string()));
         }
-        let path = path.canonicalize().map_err(|e| {
-            AppError::internal(format!("cannot resolve {}: {e}", path.display()))
-        })?;
+        let path = path
+            .canonicalize()
+            .map_err(|e| AppError::internal(format!("cannot resolve {}: {e}", path.display())))?;
         let base_branch = match input.base_branch {
             Some(branch) => branch,
             None => self.git.default_branch(&path).await?,
@@ -85,7 +85,11 @@ impl App {
     }
 
     /// Changes a project's settings.
-    pub async fn update_project(&self, project: &ProjectRef, patch: ProjectPatch) -> Result<Project> {
+    pub async fn update_project(
+        &self,
+        project: &ProjectRef,
+        patch: ProjectPatch,
+    ) -> Result<Project> {
         let id = self.project(project).await?.id;
         self.write(|store| async move { store.update_project(id, patch, now()).await })
             .await

@@ -121,7 +121,14 @@ impl App {
         let id = self.task_id(task).await?;
         self.write(|store| async move {
             store
-                .move_task(id, request.status, request.position, request.actor, request.reason, now())
+                .move_task(
+                    id,
+                    request.status,
+                    request.position,
+                    request.actor,
+                    request.reason,
+                    now(),
+                )
                 .await
         })
         .await

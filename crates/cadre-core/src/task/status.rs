@@ -10,7 +10,7 @@ use crate::error::ValidationError;
 
 /// Where a task stands on the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum TaskStatus {
     /// An idea, not yet planned.
     Backlog,
@@ -104,6 +104,13 @@ impl FromStr for TaskStatus {
                     format!("`{s}` is not a status: use one of {}", join(&Self::ALL)),
                 )
             })
+    }
+}
+
+impl TryFrom<String> for TaskStatus {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

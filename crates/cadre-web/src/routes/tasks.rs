@@ -1,0 +1,236 @@
+//! `/tasks` and `/projects/{project}/tasks`: create, list, show, edit, move, delete,
+//! dependencies and history.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use cadre_app::{AddTask, MoveTask, TaskQuery};
+use cadre_core::{Actor, GoalId, Priority, ProjectRef, TaskPatch, TaskRef, TaskStatus};
+use serde::Deserialize;
+
+use super::parse_ref;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::wire::{TaskView, TransitionView, double_option};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(list))
+        .route(
+            "/projects/{project}/tasks",
+            get(list_in_project).post(create),
+        )
+        .route("/tasks/{task}", get(show).patch(update).delete(remove))
+        .route("/tasks/{task}/move", post(move_task))
+        .route("/tasks/{task}/transitions", get(transitions))
+        .route("/tasks/{task}/dependencies", post(add_dependency))
+        .route(
+            "/tasks/{task}/dependencies/{depends_on}",
+            delete(remove_dependency),
+        )
+}
+
+/// Body of `POST /projects/{project}/tasks`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateTask {
+    title: String,
+    #[serde(default)]
+    description: String,
+    status: Option<TaskStatus>,
+    #[serde(default)]
+    priority: Priority,
+    #[serde(default)]
+    labels: Vec<String>,
+    parent: Option<String>,
+    goal_id: Option<GoalId>,
+    #[serde(default)]
+    depends_on: Vec<String>,
+}
+
+/// Body of `PATCH /tasks/{task}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateTask {
+    title: Option<String>,
+    description: Option<String>,
+    priority: Option<Priority>,
+    labels: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    parent: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    goal_id: Option<Option<GoalId>>,
+}
+
+/// Body of `POST /tasks/{task}/move`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveBody {
+    status: TaskStatus,
+    position: Option<i64>,
+    reason: Option<String>,
+}
+
+/// Body of `POST /tasks/{task}/dependencies`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DependencyBody {
+    depends_on: String,
+}
+
+/// Query of the list endpoints. `status` takes a comma-separated list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    project: Option<String>,
+    status: Option<String>,
+    goal: Option<GoalId>,
+}
+
+fn statuses(raw: Option<&str>) -> ApiResult<Vec<TaskStatus>> {
+    raw.into_iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+        .map(parse_ref)
+        .collect()
+}
+
+fn refs(raw: &[String]) -> ApiResult<Vec<TaskRef>> {
+    raw.iter().map(|r| parse_ref(r)).collect()
+}
+
+async fn list(
+    State(app): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    let query = TaskQuery {
+        project: q.project.as_deref().map(parse_ref).transpose()?,
+        statuses: statuses(q.status.as_deref())?,
+        goal_id: q.goal,
+    };
+    let tasks = app.tasks(&query).await?;
+    Ok(Json(tasks.into_iter().map(Into::into).collect()))
+}
+
+async fn list_in_project(
+    State(app): State<AppState>,
+    ApiPath(project): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    let project: ProjectRef = parse_ref(&project)?;
+    // Resolve first so an unknown project is a 404, not an empty list.
+    app.project(&project).await?;
+    let query = TaskQuery {
+        project: Some(project),
+        statuses: statuses(q.status.as_deref())?,
+        goal_id: q.goal,
+    };
+    let tasks = app.tasks(&query).await?;
+    Ok(Json(tasks.into_iter().map(Into::into).collect()))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    ApiPath(project): ApiPath<String>,
+    ApiJson(body): ApiJson<CreateTask>,
+) -> ApiResult<(StatusCode, Json<TaskView>)> {
+    let project: ProjectRef = parse_ref(&project)?;
+    let input = AddTask {
+        title: body.title,
+        description: body.description,
+        status: body.status,
+        priority: body.priority,
+        labels: body.labels,
+        parent: body.parent.as_deref().map(parse_ref).transpose()?,
+        goal_id: body.goal_id,
+        depends_on: refs(&body.depends_on)?,
+    };
+    let task = app.add_task(&project, input).await?;
+    Ok((StatusCode::CREATED, Json(task.into())))
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    Ok(Json(app.task(&task).await?.into()))
+}
+
+async fn update(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateTask>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    let parent_id = match body.parent {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(parent)) => Some(Some(app.task_id(&parse_ref(&parent)?).await?)),
+    };
+    let patch = TaskPatch {
+        title: body.title,
+        description: body.description,
+        priority: body.priority,
+        labels: body.labels,
+        parent_id,
+        goal_id: body.goal_id,
+    };
+    Ok(Json(app.update_task(&task, patch).await?.into()))
+}
+
+async fn move_task(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+    ApiJson(body): ApiJson<MoveBody>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    if body.position.is_some_and(|p| p < 0) {
+        return Err(ApiError::bad_request("position must be 0 or more"));
+    }
+    let request = MoveTask {
+        status: body.status,
+        position: body.position,
+        actor: Actor::User,
+        reason: body.reason,
+    };
+    Ok(Json(app.move_task(&task, request).await?.into()))
+}
+
+async fn transitions(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+) -> ApiResult<Json<Vec<TransitionView>>> {
+    let task: TaskRef = parse_ref(&task)?;
+    let history = app.task_transitions(&task).await?;
+    Ok(Json(history.into_iter().map(Into::into).collect()))
+}
+
+async fn remove(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    Ok(Json(app.delete_task(&task).await?.into()))
+}
+
+async fn add_dependency(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+    ApiJson(body): ApiJson<DependencyBody>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    let dep: TaskRef = parse_ref(&body.depends_on)?;
+    Ok(Json(app.add_dependency(&task, &dep).await?.into()))
+}
+
+async fn remove_dependency(
+    State(app): State<AppState>,
+    ApiPath((task, depends_on)): ApiPath<(String, String)>,
+) -> ApiResult<Json<TaskView>> {
+    let task: TaskRef = parse_ref(&task)?;
+    let dep: TaskRef = parse_ref(&depends_on)?;
+    Ok(Json(app.remove_dependency(&task, &dep).await?.into()))
+}

@@ -1,0 +1,132 @@
+//! Request checks for a server that launches code on the user's machine.
+//!
+//! A page on any website can make the browser send requests to `127.0.0.1`. Two
+//! checks stop that: the `Host` header must name this server (defeats DNS
+//! rebinding, where an attacker's domain resolves to 127.0.0.1), and a
+//! state-changing request that carries an `Origin` must come from this server's own
+//! origin (defeats cross-site request forgery). Clients that are not browsers (the
+//! CLI, curl) send no `Origin` and pass.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// Which `Host` and `Origin` values this server answers to.
+#[derive(Debug, Clone)]
+pub struct HostPolicy {
+    hosts: Vec<String>,
+}
+
+impl HostPolicy {
+    /// The names a server bound to `bound` may be addressed by: its address, and
+    /// `localhost` on the same port.
+    pub fn for_bound_address(bound: SocketAddr) -> Self {
+        let port = bound.port();
+        let mut hosts = vec![
+            bound.to_string(),
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ];
+        hosts.sort();
+        hosts.dedup();
+        Self { hosts }
+    }
+
+    /// Whether `host` (a `Host` header value) names this server.
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        self.hosts.contains(&host)
+    }
+
+    /// Whether `origin` (an `Origin` header value) is this server's own.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        origin
+            .trim()
+            .to_ascii_lowercase()
+            .strip_prefix("http://")
+            .is_some_and(|host| self.allows_host(host))
+    }
+}
+
+/// Middleware applying [`HostPolicy`] to every request.
+pub(crate) async fn check_host_and_origin(
+    State(policy): State<Arc<HostPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !policy.allows_host(host) {
+        return ApiError::forbidden(format!(
+            "requests must address this server as localhost or its bound address, not `{host}`"
+        ))
+        .into_response();
+    }
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if let Some(origin) = headers.get(header::ORIGIN).filter(|_| !safe) {
+        let origin = origin.to_str().unwrap_or("");
+        if !policy.allows_origin(origin) {
+            return ApiError::forbidden(format!("cross-origin request from `{origin}` refused"))
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> HostPolicy {
+        HostPolicy::for_bound_address("127.0.0.1:7420".parse().expect("addr"))
+    }
+
+    #[test]
+    fn loopback_names_on_the_bound_port_are_accepted() {
+        let p = policy();
+        for host in [
+            "127.0.0.1:7420",
+            "localhost:7420",
+            "LOCALHOST:7420",
+            "[::1]:7420",
+        ] {
+            assert!(p.allows_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn rebinding_hosts_and_other_ports_are_refused() {
+        let p = policy();
+        for host in [
+            "evil.example:7420",
+            "127.0.0.1:80",
+            "localhost",
+            "",
+            "127.0.0.1.nip.io:7420",
+        ] {
+            assert!(!p.allows_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn only_this_servers_http_origin_is_accepted() {
+        let p = policy();
+        assert!(p.allows_origin("http://localhost:7420"));
+        assert!(!p.allows_origin("https://localhost:7420"));
+        assert!(!p.allows_origin("http://evil.example"));
+        assert!(!p.allows_origin("null"));
+    }
+}

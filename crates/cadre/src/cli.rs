@@ -1,0 +1,231 @@
+//! The command line, as clap types. Every read command takes `--json`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::serve::ServeArgs;
+
+/// cadre: a local-first kanban board that runs AI coding agents.
+#[derive(Debug, Parser)]
+#[command(name = "cadre", version, about)]
+pub struct Cli {
+    /// URL of the cadre server (default: the one recorded in the data dir).
+    #[arg(long, global = true, env = "CADRE_SERVER")]
+    pub server: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server and web UI.
+    Serve(ServeArgs),
+    /// Manage projects (git repositories).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Manage tasks (cards).
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Manage goals.
+    #[command(subcommand)]
+    Goal(GoalCommand),
+    /// Show the board's event log.
+    Events(EventsArgs),
+}
+
+/// Output format shared by read commands.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Format {
+    /// Print JSON (stable field names) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cadre project ...`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Add a git repository as a project.
+    Add {
+        /// Path of the repository's main checkout.
+        path: PathBuf,
+        /// Short key, 2 to 6 uppercase letters (e.g. WEB).
+        #[arg(long)]
+        key: String,
+        /// Name (default: the directory name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Base branch (default: detected from the repository).
+        #[arg(long)]
+        base_branch: Option<String>,
+        /// Create the repository if the path is not one yet.
+        #[arg(long)]
+        init: bool,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List projects.
+    List {
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Show one project.
+    Show {
+        /// Key or id.
+        project: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Remove a project from cadre (the repository is left alone).
+    Rm {
+        /// Key or id.
+        project: String,
+    },
+}
+
+/// `cadre task ...`
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Create a task; prints its key.
+    Add {
+        /// Project key.
+        #[arg(long)]
+        project: String,
+        /// Title.
+        title: String,
+        /// Markdown description.
+        #[arg(long)]
+        description: Option<String>,
+        /// A task this one depends on (repeatable).
+        #[arg(long = "depends-on")]
+        depends_on: Vec<String>,
+        /// low, medium, high or urgent.
+        #[arg(long)]
+        priority: Option<String>,
+        /// A label (repeatable).
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// Initial status (default todo).
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List tasks of a project.
+    List {
+        /// Project key.
+        #[arg(long)]
+        project: Option<String>,
+        /// Only these statuses (comma-separated).
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Show one task.
+    Show {
+        /// Task key (WEB-12) or id.
+        task: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Move a task to another status.
+    Move {
+        /// Task key or id.
+        task: String,
+        /// Target status: backlog, todo, in_progress, in_review, blocked, done, cancelled.
+        status: String,
+        /// Position in the target column, from 0 (default: end).
+        #[arg(long)]
+        position: Option<i64>,
+        /// Why (recorded in the task's history).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Edit a task's content.
+    Edit {
+        /// Task key or id.
+        task: String,
+        /// New title.
+        #[arg(long)]
+        title: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+        /// New priority.
+        #[arg(long)]
+        priority: Option<String>,
+        /// Replace the labels (repeatable).
+        #[arg(long = "label")]
+        labels: Option<Vec<String>>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Add a dependency: TASK depends on ON.
+    Depend {
+        /// Task key or id.
+        task: String,
+        /// The task it depends on.
+        #[arg(long)]
+        on: String,
+    },
+    /// Remove a dependency.
+    Undepend {
+        /// Task key or id.
+        task: String,
+        /// The task it no longer depends on.
+        #[arg(long)]
+        on: String,
+    },
+    /// Delete a task.
+    Rm {
+        /// Task key or id.
+        task: String,
+    },
+}
+
+/// `cadre goal ...`
+#[derive(Debug, Subcommand)]
+pub enum GoalCommand {
+    /// Create a goal.
+    Add {
+        /// Project key.
+        #[arg(long)]
+        project: String,
+        /// Title.
+        title: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List goals.
+    List {
+        /// Project key.
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+}
+
+/// `cadre events`
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events after this seq.
+    #[arg(long, default_value_t = 0)]
+    pub since: i64,
+    /// At most this many (without --follow).
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Keep streaming new events.
+    #[arg(long)]
+    pub follow: bool,
+    #[command(flatten)]
+    pub format: Format,
+}

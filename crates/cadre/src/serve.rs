@@ -1,0 +1,85 @@
+//! `cadre serve`: open the data dir, bind, publish `server.json`, serve until
+//! SIGINT/SIGTERM, then shut down cleanly.
+
+use std::net::{IpAddr, SocketAddr};
+
+use anyhow::{Context, Result, bail};
+use cadre_app::{App, AppConfig};
+use tokio::net::TcpListener;
+
+use crate::home::{self, ServerInfo};
+
+/// Options of `cadre serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to bind. Only loopback addresses are accepted for now.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to bind; 0 picks a free one.
+    #[arg(long, default_value_t = 7420)]
+    pub port: u16,
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(args: ServeArgs) -> Result<()> {
+    if !args.host.is_loopback() {
+        // The server runs agents with the user's rights. Until token authentication
+        // exists, exposing it beyond this machine would hand that to the network.
+        bail!(
+            "refusing to bind {}: cadre serves only loopback addresses (127.0.0.1 or ::1) until token authentication lands",
+            args.host
+        );
+    }
+    let data_dir = home::data_dir()?;
+    let app = App::open(AppConfig {
+        data_dir: data_dir.clone(),
+    })
+    .await
+    .with_context(|| format!("cannot open the cadre database in {}", data_dir.display()))?;
+    let listener = TcpListener::bind(SocketAddr::new(args.host, args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    home::write_server_info(
+        &data_dir,
+        &ServerInfo {
+            url: url.clone(),
+            pid: std::process::id(),
+        },
+    )?;
+    tracing::info!(%url, data_dir = %data_dir.display(), "cadre is listening");
+    println!(
+        "cadre is listening on {url} (data in {})",
+        data_dir.display()
+    );
+
+    let served = cadre_web::serve(listener, app.clone(), shutdown_signal()).await;
+    home::remove_server_info(&data_dir);
+    app.shutdown().await;
+    tracing::info!("cadre stopped");
+    served.context("server failed")
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,150 @@
+//! Test harness: a real `cadre serve` on port 0 with its own data dir, the CLI run
+//! against it, and hermetic git repositories.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The cadre binary under test.
+pub fn cadre_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cadre")
+}
+
+/// A running `cadre serve`, killed on drop.
+pub struct TestServer {
+    pub home: tempfile::TempDir,
+    pub url: String,
+    child: Child,
+}
+
+impl TestServer {
+    /// Starts a server on a free port with an empty data dir and waits until it
+    /// has published `server.json`.
+    pub fn start() -> Self {
+        let home = tempfile::tempdir().expect("temp home");
+        let child = Command::new(cadre_bin())
+            .args(["serve", "--port", "0"])
+            .env("CADRE_HOME", home.path())
+            .env_remove("CADRE_SERVER")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn cadre serve");
+        let file = home.path().join("server.json");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Some(info) = std::fs::read(&file)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            {
+                break info["url"].as_str().expect("url in server.json").to_owned();
+            }
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Self { home, url, child }
+    }
+
+    /// Runs the CLI with this server's data dir.
+    pub fn cli(&self, args: &[&str]) -> CliOutput {
+        let output = Command::new(cadre_bin())
+            .args(args)
+            .env("CADRE_HOME", self.home.path())
+            .env_remove("CADRE_SERVER")
+            .output()
+            .expect("run cadre");
+        CliOutput(output)
+    }
+
+    /// Runs the CLI and asserts it succeeded; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.0.status.success(),
+            "cadre {args:?} failed: {}",
+            out.stderr()
+        );
+        out.stdout()
+    }
+
+    /// Runs the CLI with `--json` and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let stdout = self.ok(&args);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("cadre {args:?} printed invalid JSON ({e}): {stdout}"))
+    }
+
+    /// Sends SIGTERM and waits for a clean exit. Returns the exit status and the
+    /// data dir, which outlives the server so tests can inspect what it left.
+    pub fn stop(mut self) -> (std::process::ExitStatus, tempfile::TempDir) {
+        let home = std::mem::replace(&mut self.home, tempfile::tempdir().expect("temp dir"));
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return (status, home);
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Output of one CLI run.
+pub struct CliOutput(pub Output);
+
+impl CliOutput {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    pub fn success(&self) -> bool {
+        self.0.status.success()
+    }
+}
+
+/// Runs git hermetically: no global or system config, fixed identity and dates.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .stdout(Stdio::null())
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// A repository with one commit on `trunk` (a non-default name, so detection is tested).
+pub fn repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("app");
+    std::fs::create_dir(&path).expect("mkdir");
+    git(&path, &["init", "--quiet", "--initial-branch", "trunk"]);
+    std::fs::write(path.join("README.md"), "hello\n").expect("write");
+    git(&path, &["add", "."]);
+    git(&path, &["commit", "--quiet", "-m", "first"]);
+    (dir, path)
+}
