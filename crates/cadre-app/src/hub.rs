@@ -75,3 +75,46 @@ impl Subscription {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadre_core::EventKind;
+
+    fn event(seq: i64) -> Event {
+        Event {
+            seq,
+            kind: EventKind::TaskCreated,
+            project_id: None,
+            task_id: None,
+            goal_id: None,
+            attempt_id: None,
+            payload: serde_json::Value::Null,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_to_resync_instead_of_buffering() {
+        let hub = EventHub::new(4);
+        let mut slow = hub.subscribe();
+        for seq in 1..=10 {
+            hub.publish(event(seq));
+        }
+        assert_eq!(slow.recv().await, Err(SubscriptionError::Lagged { skipped: 6 }));
+        // After the resync notice it continues with what the bounded buffer kept.
+        assert_eq!(slow.recv().await.map(|e| e.seq), Ok(7));
+    }
+
+    #[tokio::test]
+    async fn publishing_without_subscribers_is_fine_and_live_subscribers_get_events_in_order() {
+        let hub = EventHub::new(8);
+        hub.publish(event(1));
+        let mut sub = hub.subscribe();
+        hub.publish(event(2));
+        hub.publish(event(3));
+        assert_eq!(sub.recv().await.map(|e| e.seq), Ok(2));
+        assert_eq!(sub.recv().await.map(|e| e.seq), Ok(3));
+        assert_eq!(hub.subscriber_count(), 1);
+    }
+}

@@ -322,6 +322,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Task references come from users: parsing never panics, and whatever
+        /// parses as a key prints back in canonical form and parses again.
+        #[test]
+        fn task_refs_never_panic_and_keys_round_trip(raw in "\\PC{0,20}|[A-Za-z]{1,7}-[0-9]{1,4}") {
+            if let Ok(TaskRef::Key(key)) = raw.parse::<TaskRef>() {
+                proptest::prop_assert_eq!(key.to_string().parse::<TaskKey>(), Ok(key));
+            }
+            let _ = raw.parse::<crate::ProjectRef>();
+        }
+    }
+
     #[test]
     fn labels_are_trimmed_sorted_and_unique() {
         let labels =
