@@ -102,13 +102,18 @@ impl Core {
     }
 
     /// Records the run's final text. It is emitted as an assistant message only if it
-    /// differs from the last one, because most CLIs repeat their last message there.
+    /// does not end with the last one: Claude repeats its last message there and Cursor
+    /// concatenates all of the turn's messages, so re-emitting would duplicate them.
     pub(crate) fn final_result(&mut self, text: &str, out: &mut Vec<LogEntryKind>) {
         if text.trim().is_empty() {
             return;
         }
         self.result = Some(text.to_owned());
-        if self.last_assistant.as_deref().map(str::trim) != Some(text.trim()) {
+        let repeated = self
+            .last_assistant
+            .as_deref()
+            .is_some_and(|last| text.trim().ends_with(last.trim()));
+        if !repeated {
             self.assistant(text, out);
         }
     }

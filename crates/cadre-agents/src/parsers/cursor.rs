@@ -84,7 +84,8 @@ impl CursorParser {
 
 /// Cursor results carry e.g. `{stdout, stderr, exitCode}` or `{content}`.
 fn tool_output(v: &Value) -> String {
-    let stdout = str_at(v, &["stdout", "content", "output", "message", "error"]);
+    let stdout =
+        str_at(v, &["stdout", "content", "output", "message", "error"]).filter(|s| !s.is_empty());
     let stderr = str_at(v, &["stderr"]).filter(|s| !s.is_empty());
     match (stdout, stderr) {
         (Some(o), Some(e)) => format!("{o}\n{e}"),

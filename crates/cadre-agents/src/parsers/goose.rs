@@ -112,12 +112,15 @@ impl OutputParser for GooseParser {
                 },
             }),
             Some("complete") => {
-                if let Some(total) = u64_at(&v, &["total_tokens"]) {
+                // Only a total may be reported; it cannot be split, so usage is emitted
+                // only when input and output counts are given.
+                if let (Some(input), Some(output)) = (
+                    u64_at(&v, &["input_tokens"]),
+                    u64_at(&v, &["output_tokens"]),
+                ) {
                     out.push(LogEntryKind::Usage {
-                        input_tokens: u64_at(&v, &["input_tokens"]).unwrap_or(0),
-                        output_tokens: u64_at(&v, &["output_tokens"]).unwrap_or(
-                            total.saturating_sub(u64_at(&v, &["input_tokens"]).unwrap_or(0)),
-                        ),
+                        input_tokens: input,
+                        output_tokens: output,
                         cost_usd: None,
                     });
                 }
