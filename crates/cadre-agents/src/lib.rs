@@ -26,6 +26,9 @@
 //! 6. On failure, [`classify_failure`] says whether to retry, and
 //!    [`RetryPolicy::next_retry`] when.
 //!
+//! [`OutputPipeline`] bundles steps 3–5: one parser and a splitter per stream, returning
+//! per line the entries together with the offset to persist in the same transaction.
+//!
 //! After a restart the parser state is gone; build a fresh parser and continue from the
 //! saved offsets. The entries already persisted stay valid; at worst a streamed message
 //! that was being assembled (Gemini deltas, grouped plain text) is cut in two.
@@ -39,6 +42,7 @@ pub mod command;
 pub mod discovery;
 pub mod lines;
 pub mod parsers;
+pub mod pipeline;
 pub mod retry;
 pub mod summarize;
 
@@ -50,5 +54,6 @@ pub use command::{
 pub use discovery::{DiscoveredAgent, discover, discover_all, resolve_binary};
 pub use lines::{Line, LineSplitter};
 pub use parsers::{OutputParser, parser_for};
+pub use pipeline::{OutputPipeline, ParsedLine};
 pub use retry::{FailureClass, FailureInfo, RetryPolicy, backoff_delay, classify_failure};
 pub use summarize::{follow_up_prompt, summarize_for_prompt};

@@ -114,13 +114,14 @@ impl CodexParser {
                     self.todos.insert(id, items);
                 }
             }
-            Some("error") => out.push(LogEntryKind::Error {
+            Some("error") if completed => out.push(LogEntryKind::Error {
                 message: str_at(item, &["message", "text"])
                     .unwrap_or_default()
                     .to_owned(),
             }),
             Some(
-                "agent_message" | "reasoning" | "file_change" | "mcp_tool_call" | "web_search",
+                "agent_message" | "reasoning" | "file_change" | "mcp_tool_call" | "web_search"
+                | "error",
             ) => {}
             _ => out.push(raw(Stream::Stdout, line)),
         }

@@ -14,7 +14,7 @@ const MAX_GROUP_BYTES: usize = 64 * 1024;
 ///
 /// Consecutive non-blank stdout lines are grouped into one `assistant_message`
 /// (paragraph-like), flushed on a blank line, before a stderr line (to keep the order),
-/// after [`MAX_GROUP_LINES`] lines or [`MAX_GROUP_BYTES`] bytes, and at
+/// after 50 lines or 64 KiB, and at
 /// [`OutputParser::finish`]. Stderr lines are `raw{stream: stderr}`. There is no session
 /// id; the summary is the last message.
 #[derive(Debug, Default)]
