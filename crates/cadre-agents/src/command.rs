@@ -104,6 +104,16 @@ pub enum BuildError {
     ResumeUnsupported(AgentId),
 }
 
+/// A prompt passed as an argument must not look like a flag: the CLIs' parsers would
+/// read `-x ...` as an option. A leading space is harmless to the model.
+fn flag_safe(prompt: &str) -> String {
+    if prompt.starts_with('-') {
+        format!(" {prompt}")
+    } else {
+        prompt.to_owned()
+    }
+}
+
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -141,7 +151,7 @@ pub fn build_command(agent: AgentId, spec: &LaunchSpec) -> Result<CommandSpec, B
     match agent {
         AgentId::ClaudeCode => {
             args.extend(strings(["-p"]));
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             args.extend(strings(["--output-format", "stream-json", "--verbose"]));
             if auto {
                 args.push("--dangerously-skip-permissions".into());
@@ -170,12 +180,12 @@ pub fn build_command(agent: AgentId, spec: &LaunchSpec) -> Result<CommandSpec, B
             if let Some(id) = resume {
                 args.extend(strings(["resume", id]));
             }
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             // A piped stdin would be read as more prompt.
         }
         AgentId::Gemini | AgentId::QwenCode => {
             args.push("-p".into());
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             args.extend(strings(["--output-format", "stream-json"]));
             if auto {
                 args.push("--yolo".into());
@@ -206,7 +216,7 @@ pub fn build_command(agent: AgentId, spec: &LaunchSpec) -> Result<CommandSpec, B
             opt(&mut args, "-m", model);
             opt(&mut args, "-s", resume);
             args.extend(spec.extra_args.iter().cloned());
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
         }
         AgentId::Amp => {
             if let Some(id) = resume {
@@ -221,7 +231,7 @@ pub fn build_command(agent: AgentId, spec: &LaunchSpec) -> Result<CommandSpec, B
         }
         AgentId::Copilot => {
             args.push("-p".into());
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             // Headless runs cannot approve tools one by one.
             args.push("--allow-all-tools".into());
             opt(&mut args, "--model", model);
@@ -248,13 +258,13 @@ pub fn build_command(agent: AgentId, spec: &LaunchSpec) -> Result<CommandSpec, B
             }
             args.extend(spec.extra_args.iter().cloned());
             args.extend(strings(["--output-format", "stream-json", "-t"]));
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             // Goose has no approval UI headless; "auto" is its only mode that never asks.
             env_set.push(("GOOSE_MODE".into(), "auto".into()));
         }
         AgentId::Aider => {
             args.extend(strings(["--message"]));
-            args.push(prompt);
+            args.push(flag_safe(&prompt));
             args.extend(strings(["--yes-always", "--no-stream", "--no-pretty"]));
             opt(&mut args, "--model", model);
             args.extend(spec.extra_args.iter().cloned());
@@ -480,6 +490,18 @@ mod tests {
         assert_eq!(
             build_command(AgentId::Command, &spec("x")),
             Err(BuildError::MissingProgram)
+        );
+    }
+
+    #[test]
+    fn prompt_starting_with_a_dash_is_not_taken_for_a_flag() {
+        let cmd = build_command(AgentId::Codex, &spec("-- fix it")).expect("build");
+        assert_eq!(cmd.args.last().map(String::as_str), Some(" -- fix it"));
+        let cmd = build_command(AgentId::Amp, &spec("-x")).expect("build");
+        assert_eq!(
+            cmd.stdin,
+            StdinMode::Prompt("-x".into()),
+            "stdin stays verbatim"
         );
     }
 
