@@ -101,7 +101,10 @@ mod tests {
         for seq in 1..=10 {
             hub.publish(event(seq));
         }
-        assert_eq!(slow.recv().await, Err(SubscriptionError::Lagged { skipped: 6 }));
+        assert_eq!(
+            slow.recv().await,
+            Err(SubscriptionError::Lagged { skipped: 6 })
+        );
         // After the resync notice it continues with what the bounded buffer kept.
         assert_eq!(slow.recv().await.map(|e| e.seq), Ok(7));
     }

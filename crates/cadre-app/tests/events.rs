@@ -10,12 +10,25 @@ use cadre_store::Store;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_are_published_in_strictly_increasing_seq_order() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&dir.path().join("cadre.db")).await.expect("store");
-    let app = Arc::new(App::new(store, Git::new(), AppConfig { data_dir: dir.path().to_path_buf() }));
-    let repo = dir.path().join("repo");
-    app.add_project(AddProject { repo_path: repo, key: "WEB".into(), init: true, ..Default::default() })
+    let store = Store::open(&dir.path().join("cadre.db"))
         .await
-        .expect("project");
+        .expect("store");
+    let app = Arc::new(App::new(
+        store,
+        Git::new(),
+        AppConfig {
+            data_dir: dir.path().to_path_buf(),
+        },
+    ));
+    let repo = dir.path().join("repo");
+    app.add_project(AddProject {
+        repo_path: repo,
+        key: "WEB".into(),
+        init: true,
+        ..Default::default()
+    })
+    .await
+    .expect("project");
     let mut sub = app.hub().subscribe();
     let project: ProjectRef = "WEB".parse().expect("ref");
     let mut handles = vec![];
@@ -23,7 +36,14 @@ async fn concurrent_writes_are_published_in_strictly_increasing_seq_order() {
         let app = app.clone();
         let project = project.clone();
         handles.push(tokio::spawn(async move {
-            app.add_task(&project, AddTask { title: format!("task {i}"), ..Default::default() }).await
+            app.add_task(
+                &project,
+                AddTask {
+                    title: format!("task {i}"),
+                    ..Default::default()
+                },
+            )
+            .await
         }));
     }
     for h in handles {
