@@ -7,6 +7,17 @@
 #![warn(clippy::unwrap_used)]
 
 mod command;
+mod error;
 mod repo;
+mod snapshot;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+mod worktree;
 
-pub use command::{Git, GitError};
+pub use command::Git;
+pub use error::{GitError, Refusal};
+pub use snapshot::{Snapshot, snapshot_ref};
+pub use worktree::{
+    CreateWorktree, CreatedWorktree, DEFAULT_BRANCH_PREFIX, WorktreeInfo, WorktreeManager,
+    branch_name, slug,
+};

@@ -14,9 +14,7 @@ impl Git {
         if !path.is_dir() {
             return Ok(false);
         }
-        let out = self
-            .output(path, ["rev-parse", "--show-toplevel"])
-            .await?;
+        let out = self.output(path, ["rev-parse", "--show-toplevel"]).await?;
         if !out.status.success() {
             return Ok(false);
         }
@@ -31,7 +29,15 @@ impl Git {
     /// first commit will land on.
     pub async fn default_branch(&self, repo: &Path) -> Result<String, GitError> {
         let remote = self
-            .output(repo, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"])
+            .output(
+                repo,
+                [
+                    "symbolic-ref",
+                    "--quiet",
+                    "--short",
+                    "refs/remotes/origin/HEAD",
+                ],
+            )
             .await?;
         if remote.status.success() {
             let name = String::from_utf8_lossy(&remote.stdout).trim().to_owned();
@@ -48,7 +54,15 @@ impl Git {
         // Detached HEAD: fall back to a conventional name that exists.
         for candidate in ["main", "master"] {
             let exists = self
-                .output(repo, ["rev-parse", "--verify", "--quiet", &format!("refs/heads/{candidate}")])
+                .output(
+                    repo,
+                    [
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        &format!("refs/heads/{candidate}"),
+                    ],
+                )
                 .await?;
             if exists.status.success() {
                 return Ok(candidate.to_owned());
@@ -65,8 +79,11 @@ impl Git {
             path: path.to_path_buf(),
             source,
         })?;
-        self.run(path, ["init", "--quiet", "--initial-branch", initial_branch])
-            .await?;
+        self.run(
+            path,
+            ["init", "--quiet", "--initial-branch", initial_branch],
+        )
+        .await?;
         Ok(())
     }
 }
