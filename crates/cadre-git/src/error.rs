@@ -119,6 +119,9 @@ pub enum Refusal {
     /// The worktree has uncommitted changes and the operation needs a clean one.
     #[error("`{}` has uncommitted changes; commit them first", .0.display())]
     DirtyWorktree(PathBuf),
+    /// The worktree is locked (`git worktree lock`); cadre does not override that.
+    #[error("worktree `{}` is locked; unlock it first", .0.display())]
+    WorktreeLocked(PathBuf),
     /// The branch has nothing to merge.
     #[error("`{branch}` has no commits beyond `{base}`; nothing to merge")]
     NothingToMerge {

@@ -6,6 +6,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod cleanup;
 mod command;
 mod error;
 mod repo;
@@ -14,6 +15,7 @@ mod snapshot;
 pub mod testing;
 mod worktree;
 
+pub use cleanup::{BranchFate, Cleanup, CleanupReport, RestoreReport, SweepReport, SweptWorktree};
 pub use command::Git;
 pub use error::{GitError, Refusal};
 pub use snapshot::{Snapshot, snapshot_ref};
