@@ -8,7 +8,9 @@
 
 mod cleanup;
 mod command;
+mod diff;
 mod error;
+mod patch;
 mod repo;
 mod snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -17,7 +19,9 @@ mod worktree;
 
 pub use cleanup::{BranchFate, Cleanup, CleanupReport, RestoreReport, SweepReport, SweptWorktree};
 pub use command::Git;
+pub use diff::{DiffOptions, FileDiff, FileSummary, LOCKFILES, WorktreeDiff, is_lockfile};
 pub use error::{GitError, Refusal};
+pub use patch::{DiffLine, FilePatch, FileStatus, Hunk, LineKind, parse_patch};
 pub use snapshot::{Snapshot, snapshot_ref};
 pub use worktree::{
     CreateWorktree, CreatedWorktree, DEFAULT_BRANCH_PREFIX, WorktreeInfo, WorktreeManager,
