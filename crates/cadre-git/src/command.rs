@@ -127,7 +127,6 @@ impl Git {
     /// `-c user.name=… -c user.email=…` for whichever identity part is not
     /// configured, so commits cadre makes never fail with "Please tell me who you
     /// are". Empty when the user (or the environment) provides both.
-    #[allow(dead_code)] // used by actions (next commit)
     pub(crate) async fn identity_args(&self, cwd: &Path) -> Result<Vec<String>, GitError> {
         // useConfigOnly stops git from inventing `user@hostname`: we want to know
         // whether a real identity exists, from config or GIT_AUTHOR_*/COMMITTER_* env.

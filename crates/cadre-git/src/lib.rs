@@ -6,6 +6,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod actions;
 mod cleanup;
 mod command;
 mod diff;
@@ -17,6 +18,7 @@ mod snapshot;
 pub mod testing;
 mod worktree;
 
+pub use actions::{DiffStat, MergeOutcome, MergeRequest, MergeStrategy, RebaseOutcome};
 pub use cleanup::{BranchFate, Cleanup, CleanupReport, RestoreReport, SweepReport, SweptWorktree};
 pub use command::Git;
 pub use diff::{DiffOptions, FileDiff, FileSummary, LOCKFILES, WorktreeDiff, is_lockfile};
