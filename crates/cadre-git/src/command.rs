@@ -17,7 +17,7 @@ use crate::GitError;
 
 /// Variables that, inherited from a parent git process (e.g. a hook), would make
 /// git act on a different repository or index than the `cwd` we pass.
-const SCRUBBED_ENV: &[&str] = &[
+pub(crate) const SCRUBBED_ENV: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",

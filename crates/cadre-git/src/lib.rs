@@ -11,6 +11,7 @@ mod cleanup;
 mod command;
 mod diff;
 mod error;
+mod forge;
 mod patch;
 mod repo;
 mod snapshot;
@@ -23,6 +24,7 @@ pub use cleanup::{BranchFate, Cleanup, CleanupReport, RestoreReport, SweepReport
 pub use command::Git;
 pub use diff::{DiffOptions, FileDiff, FileSummary, LOCKFILES, WorktreeDiff, is_lockfile};
 pub use error::{GitError, Refusal};
+pub use forge::{ForgeKind, PrRequest, PrState, PrStatus};
 pub use patch::{DiffLine, FilePatch, FileStatus, Hunk, LineKind, parse_patch};
 pub use snapshot::{Snapshot, snapshot_ref};
 pub use worktree::{
