@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::Arc;
 
-use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::GitError;
@@ -241,37 +240,21 @@ impl Invocation<'_> {
         }
         command.envs(self.git.env.iter().map(|(k, v)| (k, v)));
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        spawn(command, None, &self.git.program).await
+        spawn(command, &self.git.program).await
     }
 }
 
-/// Runs `command` with optional stdin and collects its output.
-pub(crate) async fn spawn(
-    mut command: Command,
-    stdin: Option<Vec<u8>>,
-    program: &Path,
-) -> Result<Output, GitError> {
+/// Runs `command` (stdin closed) and collects its output.
+pub(crate) async fn spawn(mut command: Command, program: &Path) -> Result<Output, GitError> {
     command
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let spawn_error = |source| GitError::Spawn {
+    command.output().await.map_err(|source| GitError::Spawn {
         program: program.display().to_string(),
         source,
-    };
-    let mut child = command.spawn().map_err(spawn_error)?;
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        // A child that exits without reading all of stdin is its own answer; the
-        // exit status below reports it, so a broken pipe here is not an error.
-        let _ = pipe.write_all(&bytes).await;
-        drop(pipe);
-    }
-    child.wait_with_output().await.map_err(spawn_error)
+    })
 }
 
 /// The error for a git command that exited non-zero.

@@ -179,7 +179,7 @@ impl Git {
             command.env_remove(key);
         }
         command.envs(self.env().iter().map(|(k, v)| (k, v)));
-        let output = match crate::command::spawn(command, None, Path::new(tool)).await {
+        let output = match crate::command::spawn(command, Path::new(tool)).await {
             Err(GitError::Spawn { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {

@@ -229,7 +229,7 @@ impl WorktreeManager {
     }
 
     /// Removes a managed worktree. Git refuses when it has uncommitted or
-    /// untracked changes; use [`crate::cleanup`] to snapshot them first.
+    /// untracked changes; use [`WorktreeManager::cleanup`] to snapshot them first.
     pub async fn remove(&self, repo: &Path, path: &Path) -> Result<(), GitError> {
         let path = self.resolve(path)?;
         let _guard = lock_repo(repo).await;
