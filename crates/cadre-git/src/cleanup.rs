@@ -86,6 +86,8 @@ pub struct SweepReport {
     /// Directories under the root that look like checkouts but belong to none of
     /// the given repositories: reported, never touched.
     pub unregistered: Vec<PathBuf>,
+    /// Unowned but locked (`git worktree lock`) worktrees: snapshotted, not removed.
+    pub locked: Vec<PathBuf>,
 }
 
 impl WorktreeManager {
@@ -181,6 +183,9 @@ impl WorktreeManager {
             return Err(GitError::PathExists(path));
         }
         let _guard = lock_repo(repo).await;
+        // The removed worktree may still be registered if its directory was
+        // deleted by hand; git would refuse to add it at the same path.
+        git.prune_worktrees(repo).await?;
         let snapshot = git.resolve_commit(repo, snapshot_ref).await?;
         let parent = match &snapshot {
             Some(s) => git.resolve_commit(repo, &format!("{s}^1")).await?,
@@ -277,6 +282,7 @@ impl WorktreeManager {
                     .snapshot(&path, &format!("refs/cadre/orphans/{name}"))
                     .await?;
                 if info.locked.is_some() {
+                    report.locked.push(path);
                     continue;
                 }
                 git.run(

@@ -215,3 +215,33 @@ async fn sweep_removes_unowned_worktrees_after_snapshot_and_keeps_owned() {
     );
     assert!(repo.branch_exists(&orphan_branch).await);
 }
+
+#[tokio::test]
+async fn restore_after_directory_was_deleted_by_hand_prunes_and_succeeds() {
+    let repo = TestRepo::new().await;
+    let (manager, path, branch) = attempt(&repo, "hand").await;
+    write_file(&path, "f.txt", "f\n");
+    repo.commit_all_in(&path, "f").await;
+    std::fs::remove_dir_all(&path).unwrap();
+    let report = manager
+        .restore(&repo.path, &path, &branch, &snapshot_ref("none"))
+        .await
+        .unwrap();
+    assert_eq!(report.applied_snapshot, None);
+    assert!(path.join("f.txt").is_file());
+}
+
+#[tokio::test]
+async fn sweep_keeps_locked_orphans_and_reports_them() {
+    let repo = TestRepo::new().await;
+    let (manager, orphan, _) = attempt(&repo, "locked").await;
+    repo.git(&["worktree", "lock", orphan.to_str().unwrap()])
+        .await;
+    let report = manager
+        .sweep_orphans(std::slice::from_ref(&repo.path), &HashSet::new())
+        .await
+        .unwrap();
+    assert!(report.removed.is_empty());
+    assert_eq!(report.locked, vec![orphan.clone()]);
+    assert!(orphan.exists());
+}

@@ -168,6 +168,10 @@ impl WorktreeManager {
         } else if path.symlink_metadata().is_ok() && !path.is_dir() {
             return Err(GitError::PathExists(path));
         }
+        // Refuse bad patterns before anything exists, not after the checkout.
+        for pattern in &request.copy_files {
+            check_pattern(pattern)?;
+        }
         self.git
             .check_branch_name(&request.repo, &request.branch)
             .await?;
@@ -428,6 +432,22 @@ async fn copy_files(
         })?
 }
 
+/// Refuses a copy-files pattern that is empty, absolute or climbs with `..`;
+/// also checks that it is a valid glob.
+fn check_pattern(pattern: &str) -> Result<(), GitError> {
+    let rel = Path::new(pattern);
+    if pattern.is_empty()
+        || rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        || glob::Pattern::new(pattern).is_err()
+    {
+        return Err(GitError::InvalidPattern(pattern.to_owned()));
+    }
+    Ok(())
+}
+
 fn copy_files_blocking(
     repo: &Path,
     worktree: &Path,
@@ -455,15 +475,7 @@ fn copy_files_blocking(
     };
     let mut copied = Vec::new();
     for pattern in patterns {
-        let rel = Path::new(pattern);
-        if pattern.is_empty()
-            || rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        {
-            return Err(GitError::InvalidPattern(pattern.clone()));
-        }
+        check_pattern(pattern)?;
         let full = format!("{}/{pattern}", glob::Pattern::escape(repo_str));
         let entries = glob::glob_with(&full, options)
             .map_err(|_| GitError::InvalidPattern(pattern.clone()))?;

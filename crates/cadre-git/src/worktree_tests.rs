@@ -118,6 +118,26 @@ async fn two_worktrees_created_concurrently_both_succeed() {
 }
 
 #[tokio::test]
+async fn many_worktrees_created_concurrently_through_separate_managers_all_succeed() {
+    let repo = TestRepo::new().await;
+    let requests: Vec<_> = (0..6)
+        .map(|i| request(&repo, &format!("c{i}"), &format!("cadre/c{i}")))
+        .collect();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|req| {
+            // A manager per task, as separate app components would have.
+            let manager = WorktreeManager::new(repo.git.clone(), &repo.root).unwrap();
+            tokio::spawn(async move { manager.create(&req).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(repo.git.list_worktrees(&repo.path).await.unwrap().len(), 7);
+}
+
+#[tokio::test]
 async fn stale_registration_is_pruned_and_creation_retried() {
     let repo = TestRepo::new().await;
     let manager = WorktreeManager::new(repo.git.clone(), &repo.root).unwrap();
@@ -140,6 +160,12 @@ async fn copy_files_copies_matches_and_stays_inside_checkout() {
     repo.write("config/db.local", "db\n");
     repo.write("config/other.txt", "no\n");
     write_file(repo.base(), "outside.local", "never\n");
+    // A symlink in the checkout pointing outside it must not be followed.
+    std::os::unix::fs::symlink(
+        repo.base().join("outside.local"),
+        repo.path.join("config/evil.local"),
+    )
+    .unwrap();
     let manager = WorktreeManager::new(repo.git.clone(), &repo.root).unwrap();
     let mut req = request(&repo, "c", "cadre/c");
     req.copy_files = vec![".env".into(), "config/*.local".into(), "missing".into()];
@@ -157,17 +183,14 @@ async fn copy_files_copies_matches_and_stays_inside_checkout() {
     for bad in ["../outside.local", "/etc/passwd", "a/../../x"] {
         let mut req = request(&repo, "d", "cadre/d");
         req.copy_files = vec![bad.into()];
-        // The worktree is created before copying; refusal still surfaces.
         let err = manager.create(&req).await;
         assert!(
             matches!(err, Err(GitError::InvalidPattern(_))),
             "{bad}: {err:?}"
         );
-        manager
-            .remove(&repo.path, &repo.root.join("d"))
-            .await
-            .unwrap();
-        repo.git(&["branch", "-D", "cadre/d"]).await;
+        // Refused up front: no worktree, no branch.
+        assert!(!repo.root.join("d").exists());
+        assert!(!repo.branch_exists("cadre/d").await);
     }
 }
 
