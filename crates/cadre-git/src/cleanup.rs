@@ -2,8 +2,11 @@
 //! sweeping worktrees nobody owns.
 //!
 //! Architecture Invariant: no function here deletes a branch that is not merged
-//! into its base, and no worktree is force-removed before its uncommitted work
-//! is committed to a snapshot ref. Restoring never moves or resets a branch.
+//! into its base (the one opt-in exception, a squash-merged branch whose changes
+//! are all in the base, is first archived under `refs/cadre/archive/`, so no
+//! commit becomes unreachable), and no worktree is force-removed before its
+//! uncommitted work is committed to a snapshot ref. Restoring never moves or
+//! resets a branch.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,10 @@ pub struct Cleanup {
     pub base: String,
     /// Where uncommitted work goes, e.g. [`crate::snapshot_ref`]`(attempt_id)`.
     pub snapshot_ref: String,
+    /// Also delete a branch whose changes are all in the base although its
+    /// commits are not (it was squash-merged); its tip is first kept under
+    /// `refs/cadre/archive/…`, so no commit becomes unreachable.
+    pub delete_squash_merged: bool,
 }
 
 /// What happened to the branch during cleanup.
@@ -32,6 +39,9 @@ pub struct Cleanup {
 pub enum BranchFate {
     /// Merged into the base (or had no commits beyond it): deleted.
     Deleted,
+    /// Its commits are not in the base, but its changes are (squash-merged):
+    /// deleted after archiving its tip (see [`CleanupReport::archived_ref`]).
+    DeletedSquashMerged,
     /// Has commits the base does not: kept.
     KeptUnmerged,
     /// Still checked out in another worktree: kept.
@@ -49,6 +59,8 @@ pub struct CleanupReport {
     pub worktree_removed: bool,
     /// What happened to the branch.
     pub branch: BranchFate,
+    /// Where the tip of a squash-merged branch was archived before deletion.
+    pub archived_ref: Option<String>,
 }
 
 /// What a restore did.
@@ -105,6 +117,7 @@ impl WorktreeManager {
             snapshot: None,
             worktree_removed: false,
             branch: BranchFate::Missing,
+            archived_ref: None,
         };
         if let Some(info) = registered.filter(|_| path.is_dir()) {
             // The `?` is the invariant: no snapshot, no forced removal.
@@ -129,8 +142,13 @@ impl WorktreeManager {
             // Directory already gone: only git's registration is left.
             git.prune_worktrees(&request.repo).await?;
         }
-        report.branch = self
-            .delete_branch_if_merged(&request.repo, &request.branch, &request.base)
+        (report.branch, report.archived_ref) = self
+            .delete_branch_if_merged(
+                &request.repo,
+                &request.branch,
+                &request.base,
+                request.delete_squash_merged,
+            )
             .await?;
         Ok(report)
     }
@@ -140,18 +158,39 @@ impl WorktreeManager {
         repo: &Path,
         branch: &str,
         base: &str,
-    ) -> Result<BranchFate, GitError> {
+        squash_merged_too: bool,
+    ) -> Result<(BranchFate, Option<String>), GitError> {
         let git = self.git();
         let full = format!("refs/heads/{branch}");
         let Some(tip) = git.resolve_commit(repo, &full).await? else {
-            return Ok(BranchFate::Missing);
+            return Ok((BranchFate::Missing, None));
         };
+        let mut archived = None;
         if !git.is_merged(repo, &tip, base).await? {
-            return Ok(BranchFate::KeptUnmerged);
+            if !squash_merged_too || !content_in_base(git, repo, &tip, base).await? {
+                return Ok((BranchFate::KeptUnmerged, None));
+            }
+            archived = Some(format!(
+                "refs/cadre/archive/{branch}-{}",
+                tip.get(..12).unwrap_or(&tip)
+            ));
         }
         let listed = git.list_worktrees(repo).await?;
         if listed.iter().any(|w| w.branch.as_deref() == Some(branch)) {
-            return Ok(BranchFate::KeptCheckedOut);
+            return Ok((BranchFate::KeptCheckedOut, None));
+        }
+        if let Some(archive) = &archived {
+            // Empty old value: create only; an existing archive of the same tip
+            // already holds these commits.
+            let out = git.output(repo, ["update-ref", archive, &tip, ""]).await?;
+            if !out.status.success()
+                && git.resolve_commit(repo, archive).await? != Some(tip.clone())
+            {
+                return Err(crate::command::failed(
+                    format!("git update-ref {archive} {tip}"),
+                    &out,
+                ));
+            }
         }
         // Deleting with the expected old value: if the branch moved since we
         // checked it is merged, git refuses instead of dropping new commits.
@@ -163,7 +202,12 @@ impl WorktreeManager {
                 ["config", "--remove-section", &format!("branch.{branch}")],
             )
             .await;
-        Ok(BranchFate::Deleted)
+        let fate = if archived.is_some() {
+            BranchFate::DeletedSquashMerged
+        } else {
+            BranchFate::Deleted
+        };
+        Ok((fate, archived))
     }
 
     /// Recreates a cleaned-up attempt worktree at `path`: from `branch` if it
@@ -315,6 +359,25 @@ fn find_worktree<'a>(listed: &'a [WorktreeInfo], path: &Path) -> Option<&'a Work
         .iter()
         .skip(1)
         .find(|w| w.path == path || w.path.canonicalize().is_ok_and(|p| p == path))
+}
+
+/// Whether merging `tip` into `base` would change nothing: every change of the
+/// branch is already in the base (e.g. it was squash-merged).
+async fn content_in_base(git: &Git, repo: &Path, tip: &str, base: &str) -> Result<bool, GitError> {
+    let out = git
+        .output(
+            repo,
+            ["merge-tree", "--write-tree", "--no-messages", base, tip],
+        )
+        .await?;
+    if out.status.code() != Some(0) {
+        return Ok(false);
+    }
+    let merged = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let base_tree = git
+        .run_text(repo, ["rev-parse", &format!("{base}^{{tree}}")])
+        .await?;
+    Ok(merged == base_tree)
 }
 
 /// Puts the snapshot's changes (relative to its parent) into a fresh worktree

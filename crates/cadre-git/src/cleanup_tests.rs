@@ -29,6 +29,7 @@ fn cleanup_of(repo: &TestRepo, path: &Path, branch: &str, id: &str) -> Cleanup {
         branch: branch.to_owned(),
         base: "main".into(),
         snapshot_ref: snapshot_ref(id),
+        delete_squash_merged: false,
     }
 }
 
@@ -244,4 +245,40 @@ async fn sweep_keeps_locked_orphans_and_reports_them() {
     assert!(report.removed.is_empty());
     assert_eq!(report.locked, vec![orphan.clone()]);
     assert!(orphan.exists());
+}
+
+#[tokio::test]
+async fn squash_merged_branch_is_archived_then_deleted_only_when_asked() {
+    let repo = TestRepo::new().await;
+    let (manager, path, branch) = attempt(&repo, "sq").await;
+    write_file(&path, "feature.txt", "f\n");
+    let tip = repo.commit_all_in(&path, "feature").await;
+    repo.git(&["merge", "--squash", "-q", &branch]).await;
+    repo.git(&["commit", "-q", "-m", "squashed"]).await;
+    let mut request = cleanup_of(&repo, &path, &branch, "sq");
+    let report = manager.cleanup(&request).await.unwrap();
+    assert_eq!(report.branch, BranchFate::KeptUnmerged);
+    request.delete_squash_merged = true;
+    let report = manager.cleanup(&request).await.unwrap();
+    assert_eq!(report.branch, BranchFate::DeletedSquashMerged);
+    assert!(!repo.branch_exists(&branch).await);
+    let archived = report.archived_ref.unwrap();
+    assert_eq!(repo.git(&["rev-parse", &archived]).await, tip);
+}
+
+#[tokio::test]
+async fn partly_merged_branch_is_kept_even_when_squash_deletion_is_asked() {
+    let repo = TestRepo::new().await;
+    let (manager, path, branch) = attempt(&repo, "part").await;
+    write_file(&path, "a.txt", "a\n");
+    repo.commit_all_in(&path, "a").await;
+    repo.git(&["merge", "--squash", "-q", &branch]).await;
+    repo.git(&["commit", "-q", "-m", "squashed a"]).await;
+    write_file(&path, "b.txt", "b\n");
+    repo.commit_all_in(&path, "b, not merged").await;
+    let mut request = cleanup_of(&repo, &path, &branch, "part");
+    request.delete_squash_merged = true;
+    let report = manager.cleanup(&request).await.unwrap();
+    assert_eq!(report.branch, BranchFate::KeptUnmerged);
+    assert!(repo.branch_exists(&branch).await);
 }

@@ -21,8 +21,9 @@
 //!   previous one as a parent.
 //! - `cleanup` — [`WorktreeManager::cleanup`], [`WorktreeManager::restore`],
 //!   [`WorktreeManager::sweep_orphans`]. *Architecture Invariant:* no function
-//!   here deletes a branch that is not merged into its base, and no worktree is
-//!   force-removed before its uncommitted work is in a snapshot ref.
+//!   here deletes a branch that is not merged into its base (opt-in exception:
+//!   a squash-merged branch, archived under `refs/cadre/archive/` first), and no
+//!   worktree is force-removed before its uncommitted work is in a snapshot ref.
 //! - `diff` + `patch` — [`Git::worktree_diff`] / [`Git::diff_summary`]: the
 //!   worktree (committed, uncommitted and untracked) against the merge-base with
 //!   the base; [`parse_patch`] never panics on any input.
