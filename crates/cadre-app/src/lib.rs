@@ -8,10 +8,14 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod agents;
+mod attempts;
 mod error;
 mod goals;
 mod hub;
+mod profiles;
 mod projects;
+mod runtime;
 mod tasks;
 
 use std::path::PathBuf;
@@ -21,7 +25,10 @@ use cadre_git::Git;
 use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
+pub use attempts::{AttemptDetail, StartAttempt, task_prompt};
 pub use error::{AppError, Result};
+pub use runtime::{LogBatch, RuntimeConfig};
+pub use cadre_store::LogPage;
 pub use goals::GoalFilter;
 pub use hub::{EventHub, Subscription, SubscriptionError};
 pub use projects::AddProject;
@@ -32,6 +39,8 @@ pub use tasks::{AddTask, MoveTask, TaskQuery};
 pub struct AppConfig {
     /// The data directory: database, agent output, worktrees.
     pub data_dir: PathBuf,
+    /// How agents are run.
+    pub runtime: RuntimeConfig,
 }
 
 /// The application: every use case hangs off this.
@@ -41,6 +50,7 @@ pub struct App {
     git: Git,
     hub: EventHub,
     config: AppConfig,
+    runtime: runtime::Runtime,
     /// Serializes writes with their publication; see the crate docs.
     write_lock: Mutex<()>,
 }
@@ -64,6 +74,7 @@ impl App {
             store,
             git,
             hub: EventHub::new(hub::DEFAULT_CAPACITY),
+            runtime: runtime::Runtime::new(config.runtime.clone()),
             config,
             write_lock: Mutex::new(()),
         }

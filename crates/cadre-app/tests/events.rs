@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cadre_app::{AddProject, AddTask, App, AppConfig};
+use cadre_app::{AddProject, AddTask, App, AppConfig, RuntimeConfig};
 use cadre_core::ProjectRef;
 use cadre_git::Git;
 use cadre_store::Store;
@@ -16,9 +16,7 @@ async fn concurrent_writes_are_published_in_strictly_increasing_seq_order() {
     let app = Arc::new(App::new(
         store,
         Git::new(),
-        AppConfig {
-            data_dir: dir.path().to_path_buf(),
-        },
+        AppConfig { data_dir: dir.path().to_path_buf(), runtime: RuntimeConfig::new("cadre".into()) },
     ));
     let repo = dir.path().join("repo");
     app.add_project(AddProject {

@@ -58,6 +58,24 @@ event_kinds! {
     GoalUpdated => "goal.updated",
     /// A goal was deleted.
     GoalDeleted => "goal.deleted",
+    /// An attempt was created and waits to start.
+    AttemptQueued => "attempt.queued",
+    /// An attempt's agent process started.
+    AttemptStarted => "attempt.started",
+    /// An attempt changed status.
+    AttemptStatusChanged => "attempt.status.changed",
+    /// The agent's session id was captured.
+    AttemptSessionRecorded => "attempt.session.recorded",
+    /// A follow-up was queued or sent.
+    AttemptFollowupQueued => "attempt.followup.queued",
+    /// An attempt's run ended (succeeded or failed).
+    AttemptCompleted => "attempt.completed",
+    /// An attempt was stopped by a person.
+    AttemptStopped => "attempt.stopped",
+    /// A profile was created or replaced.
+    ProfileSaved => "profile.saved",
+    /// A profile was removed.
+    ProfileDeleted => "profile.deleted",
 }
 
 impl fmt::Display for EventKind {

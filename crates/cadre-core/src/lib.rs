@@ -9,6 +9,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod attempt;
 pub mod error;
 pub mod event;
 pub mod goal;
@@ -18,6 +19,9 @@ pub mod log;
 pub mod project;
 pub mod task;
 
+pub use attempt::{
+    Attempt, AttemptStatus, ExecutionProcess, LogEntry, ProcessId, ProcessKind, ProcessStatus, Profile,
+};
 pub use error::{DomainError, ValidationError};
 pub use event::{Actor, Event, EventKind, NewEvent};
 pub use goal::{Goal, GoalPatch, GoalStatus, NewGoal};

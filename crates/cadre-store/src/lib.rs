@@ -13,9 +13,12 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod attempts;
 mod codec;
 mod events;
 mod goals;
+mod logs;
+mod profiles;
 mod projects;
 mod tasks;
 
@@ -28,6 +31,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use logs::{LogPage, Offsets};
 pub use tasks::TaskFilter;
 
 /// A failure in the store.

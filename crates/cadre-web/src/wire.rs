@@ -240,3 +240,196 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+
+/// An attempt.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttemptView {
+    /// Id.
+    pub id: String,
+    /// Task id.
+    pub task_id: String,
+    /// Project id.
+    pub project_id: String,
+    /// Agent id.
+    pub agent: String,
+    /// Profile.
+    pub profile: Option<String>,
+    /// Initial prompt.
+    pub prompt: String,
+    /// Base branch.
+    pub base_branch: String,
+    /// Work branch.
+    pub branch: Option<String>,
+    /// Working directory; null once cleaned up.
+    pub worktree_path: Option<String>,
+    /// `queued`, `running`, `stopping`, `succeeded`, `failed`, `stopped` or `interrupted`.
+    pub status: String,
+    /// The agent's session id.
+    pub session_id: Option<String>,
+    /// Commit at the end.
+    pub head_commit: Option<String>,
+    /// The agent's final message.
+    pub summary: Option<String>,
+    /// Why it failed or stopped.
+    pub failure_reason: Option<String>,
+    /// Automatic retries so far.
+    pub retry_count: i64,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Started.
+    pub started_at: Option<Timestamp>,
+    /// Finished.
+    pub finished_at: Option<Timestamp>,
+}
+
+impl From<cadre_core::Attempt> for AttemptView {
+    fn from(a: cadre_core::Attempt) -> Self {
+        Self {
+            id: a.id.to_string(),
+            task_id: a.task_id.to_string(),
+            project_id: a.project_id.to_string(),
+            agent: a.agent,
+            profile: a.profile,
+            prompt: a.prompt,
+            base_branch: a.base_branch,
+            branch: a.branch,
+            worktree_path: a.worktree_path.map(|p| p.display().to_string()),
+            status: a.status.to_string(),
+            session_id: a.session_id,
+            head_commit: a.head_commit,
+            summary: a.summary,
+            failure_reason: a.failure_reason,
+            retry_count: a.retry_count,
+            created_at: a.created_at,
+            started_at: a.started_at,
+            finished_at: a.finished_at,
+        }
+    }
+}
+
+/// An execution process of an attempt.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProcessView {
+    /// Id.
+    pub id: String,
+    /// `setup`, `agent`, `verify`, `cleanup` or `dev`.
+    pub kind: String,
+    /// Command line.
+    pub argv: Vec<String>,
+    /// Working directory.
+    pub cwd: String,
+    /// Child pid.
+    pub pid: Option<i32>,
+    /// `running`, `exited`, `failed_to_start` or `lost`.
+    pub status: String,
+    /// Exit code.
+    pub exit_code: Option<i32>,
+    /// Terminating signal.
+    pub signal: Option<i32>,
+    /// Started.
+    pub started_at: Timestamp,
+    /// Finished.
+    pub finished_at: Option<Timestamp>,
+}
+
+impl From<cadre_core::ExecutionProcess> for ProcessView {
+    fn from(p: cadre_core::ExecutionProcess) -> Self {
+        Self {
+            id: p.id.to_string(),
+            kind: p.kind.to_string(),
+            argv: p.argv,
+            cwd: p.cwd.display().to_string(),
+            pid: p.pid,
+            status: p.status.to_string(),
+            exit_code: p.exit_code,
+            signal: p.signal,
+            started_at: p.started_at,
+            finished_at: p.finished_at,
+        }
+    }
+}
+
+/// An attempt with its processes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttemptDetailView {
+    /// The attempt.
+    #[serde(flatten)]
+    pub attempt: AttemptView,
+    /// Its processes.
+    pub processes: Vec<ProcessView>,
+    /// Number of log entries.
+    pub log_len: i64,
+}
+
+/// One normalized log entry. `entry` has a `kind` tag (`assistant_message`,
+/// `tool_call`, ...) and the kind's fields.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LogEntryView {
+    /// Position within the attempt.
+    pub seq: i64,
+    /// When it was ingested.
+    pub at: Timestamp,
+    /// Process that produced it.
+    pub process_id: Option<String>,
+    /// The entry.
+    pub entry: serde_json::Value,
+}
+
+impl From<cadre_core::LogEntry> for LogEntryView {
+    fn from(e: cadre_core::LogEntry) -> Self {
+        Self {
+            seq: e.seq,
+            at: e.at,
+            process_id: e.process_id.map(|p| p.to_string()),
+            entry: serde_json::to_value(&e.entry).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// An agent profile.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProfileView {
+    /// Name.
+    pub name: String,
+    /// Project id, null for a global profile.
+    pub project_id: Option<String>,
+    /// Agent id.
+    pub agent: String,
+    /// Model.
+    pub model: Option<String>,
+    /// Extra arguments.
+    pub args: Vec<String>,
+    /// Extra environment, as `KEY=VALUE` strings.
+    pub env: Vec<String>,
+    /// Timeout in seconds.
+    pub timeout_secs: Option<i64>,
+}
+
+impl From<cadre_core::Profile> for ProfileView {
+    fn from(p: cadre_core::Profile) -> Self {
+        Self {
+            name: p.name,
+            project_id: p.project_id.map(|i| i.to_string()),
+            agent: p.agent,
+            model: p.model,
+            args: p.args,
+            env: p.env.into_iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            timeout_secs: p.timeout_secs,
+        }
+    }
+}
+
+/// An agent CLI as found on this machine.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AgentView {
+    /// Id, e.g. `claude-code`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether its binary was found.
+    pub installed: bool,
+    /// Binary path.
+    pub path: Option<String>,
+    /// Output of `--version`.
+    pub version: Option<String>,
+}

@@ -34,6 +34,123 @@ pub enum Command {
     Goal(GoalCommand),
     /// Show the board's event log.
     Events(EventsArgs),
+    /// Run agents on tasks and follow their work.
+    #[command(subcommand)]
+    Attempt(AttemptCommand),
+    /// List the agent CLIs cadre can drive and whether they are installed.
+    Agents {
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Manage agent profiles (agent + model + args + env + timeout).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+/// `cadre attempt ...`
+#[derive(Debug, Subcommand)]
+pub enum AttemptCommand {
+    /// Start an agent on a task; prints the attempt id.
+    Start {
+        /// Task key or id.
+        task: String,
+        /// Agent id (see `cadre agents`).
+        #[arg(long)]
+        agent: Option<String>,
+        /// Profile name.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Extra instructions added to the prompt.
+        #[arg(long)]
+        prompt: Option<String>,
+        /// Base branch (default: the project's).
+        #[arg(long)]
+        base_branch: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List a task's attempts.
+    List {
+        /// Task key or id.
+        task: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Show an attempt.
+    Show {
+        /// Attempt id.
+        id: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Print an attempt's conversation and tool calls.
+    Logs {
+        /// Attempt id.
+        id: String,
+        /// Keep printing new entries until the attempt settles.
+        #[arg(long)]
+        follow: bool,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Stop a running attempt.
+    Stop {
+        /// Attempt id.
+        id: String,
+    },
+    /// Send a follow-up message (resumes the agent's session).
+    Followup {
+        /// Attempt id.
+        id: String,
+        /// The message.
+        text: String,
+    },
+}
+
+/// `cadre profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create or replace a profile.
+    Add {
+        /// Name.
+        name: String,
+        /// Agent id.
+        #[arg(long)]
+        agent: String,
+        /// Model.
+        #[arg(long)]
+        model: Option<String>,
+        /// Extra argument for the agent (repeatable).
+        #[arg(long = "arg", allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Extra environment variable KEY=VALUE (repeatable).
+        #[arg(long = "env")]
+        env: Vec<String>,
+        /// Wall-clock limit of one agent run, in seconds.
+        #[arg(long)]
+        timeout: Option<i64>,
+        /// Scope the profile to one project.
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List profiles.
+    List {
+        /// Only profiles visible from this project.
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Remove a profile.
+    Rm {
+        /// Name.
+        name: String,
+        /// The project it belongs to (default: the global one).
+        #[arg(long)]
+        project: Option<String>,
+    },
 }
 
 /// Output format shared by read commands.

@@ -4,7 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Context, Result, bail};
-use cadre_app::{App, AppConfig};
+use std::time::Duration;
+
+use cadre_app::{App, AppConfig, RuntimeConfig};
 use tokio::net::TcpListener;
 
 use crate::home::{self, ServerInfo};
@@ -54,11 +56,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         data_dir.display()
     );
 
+    // Only now, with the database open and the listener bound, pick up the runs a
+    // previous server left: their ingesters publish to a hub that is ready.
+    app.resume_runs().await.context("cannot resume agent runs")?;
     let served = cadre_web::serve(listener, app.clone(), shutdown_signal()).await;
     home::remove_server_info(&data_dir);
     app.shutdown().await;
     tracing::info!("cadre stopped");
     served.context("server failed")
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
 /// Completes on SIGINT or SIGTERM.

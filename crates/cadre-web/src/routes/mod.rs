@@ -1,5 +1,7 @@
 //! The API's routes, one module per resource.
 
+mod agents;
+mod attempts;
 mod events;
 mod goals;
 mod projects;
@@ -22,6 +24,8 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(tasks::routes())
         .merge(goals::routes())
         .merge(events::routes())
+        .merge(attempts::routes())
+        .merge(agents::routes())
         .fallback(not_found)
 }
 

@@ -1,7 +1,9 @@
 //! Runs a parsed command: `serve` in-process, everything else as an API client.
 
+mod attempt;
 mod events;
 mod goal;
+mod profile;
 mod project;
 mod task;
 
@@ -24,6 +26,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&client, cmd).await,
         Command::Goal(cmd) => goal::run(&client, cmd).await,
         Command::Events(args) => events::run(&client, args).await,
+        Command::Attempt(cmd) => attempt::run(&client, cmd).await,
+        Command::Agents { format } => profile::agents(&client, format).await,
+        Command::Profile(cmd) => profile::run(&client, cmd).await,
     }
 }
 

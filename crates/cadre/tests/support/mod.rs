@@ -23,8 +23,18 @@ impl TestServer {
     /// Starts a server on a free port with an empty data dir and waits until it
     /// has published `server.json`.
     pub fn start() -> Self {
-        let home = tempfile::tempdir().expect("temp home");
-        let child = Command::new(cadre_bin())
+        Self::start_with(tempfile::tempdir().expect("temp home"), &[])
+    }
+
+    /// Starts a server on `home` (new or left by an earlier server) with extra
+    /// environment, e.g. agent binary overrides.
+    pub fn start_with(home: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        let _ = std::fs::remove_file(home.path().join("server.json"));
+        let mut command = Command::new(cadre_bin());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command
             .args(["serve", "--port", "0"])
             .env("CADRE_HOME", home.path())
             .env_remove("CADRE_SERVER")
@@ -94,6 +104,36 @@ impl TestServer {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+impl TestServer {
+    /// Kills the server with SIGKILL (no clean shutdown) and returns its data dir.
+    pub fn crash(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.home, tempfile::tempdir().expect("temp dir"))
+    }
+}
+
+/// The fake agent binary, built next to the cadre binary by `cargo test --workspace`
+/// (or on demand here when only this package's tests run).
+pub fn fake_agent() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let path = Path::new(cadre_bin()).with_file_name("cadre-fake-agent");
+            if !path.exists() {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let status = Command::new(cargo)
+                    .args(["build", "--quiet", "-p", "cadre-fake-agent"])
+                    .status()
+                    .expect("run cargo build");
+                assert!(status.success(), "building the fake agent failed");
+            }
+            assert!(path.exists(), "fake agent missing at {}", path.display());
+            path
+        })
+        .clone()
 }
 
 impl Drop for TestServer {

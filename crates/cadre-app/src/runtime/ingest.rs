@@ -1,0 +1,383 @@
+//! The ingester: one task per running agent process. It tails the process's output
+//! files, turns complete lines into log entries, stores each batch together with
+//! the new file offsets, publishes it, enforces stop / timeout / idle watchdog, and
+//! settles the attempt when the process ends.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cadre_agents::supervisor::{self, ExitRecord, RunDir};
+use cadre_agents::{AgentId, FailureClass, FailureInfo, OutputPipeline, RetryPolicy, classify_failure};
+use cadre_core::log::{LogEntryKind, Stream};
+use cadre_core::{Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, ProcessStatus};
+use cadre_store::Offsets;
+use tokio::sync::watch;
+
+use super::{LogBatch, ProcessRequest};
+use crate::{App, AppError, Result, now};
+
+/// Bytes read from one output file per step; bounds memory per process.
+const CHUNK: usize = 256 * 1024;
+/// Bytes read per wake-up before checking stop requests again.
+const MAX_PER_TICK: usize = 8 * 1024 * 1024;
+/// How long a process may look gone without an exit record before it is declared lost.
+const LOST_AFTER: Duration = Duration::from_secs(2);
+/// Characters of stderr kept to explain a failure.
+const STDERR_TAIL: usize = 4096;
+
+/// What the attempt should do after a process ended.
+enum Next {
+    /// Nothing: the attempt is settled.
+    Done,
+    /// Run another turn (a queued follow-up or an automatic retry).
+    Turn(ProcessRequest, Option<Duration>),
+}
+
+/// Why cadre itself ended a process.
+#[derive(Clone)]
+enum Intervention {
+    Stopped,
+    Failed(String),
+}
+
+struct Tail {
+    reads: [u64; 2],
+    stderr: String,
+}
+
+impl App {
+    /// Starts the ingester of `process` in the background, and after it the next turn
+    /// of its attempt if one is due.
+    pub(crate) fn spawn_ingest(self: &Arc<Self>, process: ExecutionProcess) {
+        let Some(stop) = self.runtime.register(process.attempt_id) else {
+            tracing::warn!(attempt = %process.attempt_id, "an ingester already runs for this attempt");
+            return;
+        };
+        let app = self.clone();
+        tokio::spawn(async move {
+            let attempt = process.attempt_id;
+            let next = app.ingest(process, stop).await;
+            app.runtime.unregister(attempt);
+            match next {
+                Ok(Next::Done) => {}
+                Ok(Next::Turn(request, delay)) => {
+                    if let Some(delay) = delay {
+                        tokio::time::sleep(delay).await;
+                    }
+                    if let Err(e) = app.run_turn(attempt, request).await {
+                        tracing::error!(%attempt, error = %e, "could not start the next turn");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(%attempt, error = %e, "ingestion failed");
+                    let reason = format!("cadre could not record the agent's output: {e}");
+                    let _ = app.settle(attempt, AttemptStatus::Failed, Some(reason), None).await;
+                }
+            }
+        });
+    }
+
+    async fn ingest(self: &Arc<Self>, process: ExecutionProcess, mut stop: watch::Receiver<bool>) -> Result<Next> {
+        let attempt = self.store.attempt(process.attempt_id).await?;
+        let agent: AgentId = attempt.agent.parse().map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
+        let timeout = match &attempt.profile {
+            Some(name) => self
+                .store
+                .profile(name, Some(attempt.project_id))
+                .await
+                .ok()
+                .and_then(|p| p.timeout_secs)
+                .map(|s| Duration::from_secs(s.unsigned_abs())),
+            None => None,
+        };
+        let run = RunDir::new(process.run_dir.clone());
+        let mut pipeline = OutputPipeline::new(agent, offset(process.stdout_offset), offset(process.stderr_offset));
+        let mut tail = Tail { reads: [offset(process.stdout_offset), offset(process.stderr_offset)], stderr: String::new() };
+        let started = Instant::now();
+        let mut last_output = Instant::now();
+        let mut intervention: Option<Intervention> = None;
+        let mut gone_since: Option<Instant> = None;
+        let config = self.runtime.config.clone();
+        loop {
+            // Read the exit record *before* draining: once it exists the child has
+            // exited, so the drain that follows sees every byte it wrote.
+            let exit = supervisor::read_exit(&run).map_err(|e| AppError::internal(e.to_string()))?;
+            let read = self.pump(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
+            if read > 0 {
+                last_output = Instant::now();
+            }
+            if let Some(exit) = exit {
+                self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
+                return self.process_ended(&attempt, &process, &pipeline, &tail, Some(exit), intervention).await;
+            }
+            if intervention.is_none() {
+                let reason = if *stop.borrow_and_update() {
+                    Some(Intervention::Stopped)
+                } else if last_output.elapsed() > config.idle_timeout {
+                    Some(Intervention::Failed(format!(
+                        "stalled: no output for {} minutes",
+                        config.idle_timeout.as_secs() / 60
+                    )))
+                } else if timeout.is_some_and(|t| started.elapsed() > t) {
+                    Some(Intervention::Failed(format!(
+                        "timed out after {} s",
+                        timeout.map(|t| t.as_secs()).unwrap_or_default()
+                    )))
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    intervention = Some(reason);
+                    self.begin_stop(&process, config.stop_grace);
+                }
+            }
+            if process_gone(&process, &run) {
+                let since = *gone_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > LOST_AFTER {
+                    self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
+                    return self.process_ended(&attempt, &process, &pipeline, &tail, None, intervention).await;
+                }
+            } else {
+                gone_since = None;
+            }
+            if read == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(config.poll_interval) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Sends SIGTERM (then SIGKILL) to the process group without blocking the ingester,
+    /// which keeps reading output until the exit record appears.
+    fn begin_stop(&self, process: &ExecutionProcess, grace: Duration) {
+        let Some(pgid) = process.pgid else { return };
+        tokio::spawn(async move {
+            if let Err(e) = supervisor::stop_group(pgid, grace).await {
+                tracing::warn!(pgid, error = %e, "stopping the agent failed");
+            }
+        });
+    }
+
+    /// Reads what is new in both files, stores and publishes the entries. Returns
+    /// the number of bytes read.
+    async fn pump(
+        &self,
+        attempt: &Attempt,
+        process: &ExecutionProcess,
+        run: &RunDir,
+        pipeline: &mut OutputPipeline,
+        tail: &mut Tail,
+    ) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let mut read_now = 0;
+            for (i, stream) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
+                let path = if i == 0 { run.stdout() } else { run.stderr() };
+                let bytes = read_chunk(&path, tail.reads[i])?;
+                if bytes.is_empty() {
+                    continue;
+                }
+                tail.reads[i] += bytes.len() as u64;
+                read_now += bytes.len();
+                let lines = pipeline.push(stream, &bytes);
+                let entries: Vec<LogEntryKind> = lines.into_iter().flat_map(|l| l.entries).collect();
+                self.store_batch(attempt, process, pipeline, entries, tail).await?;
+            }
+            total += read_now;
+            if read_now == 0 || total >= MAX_PER_TICK {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn drain_and_finish(
+        &self,
+        attempt: &Attempt,
+        process: &ExecutionProcess,
+        run: &RunDir,
+        pipeline: &mut OutputPipeline,
+        tail: &mut Tail,
+    ) -> Result<()> {
+        while self.pump(attempt, process, run, pipeline, tail).await? > 0 {}
+        let entries: Vec<LogEntryKind> = pipeline.finish().into_iter().flat_map(|l| l.entries).collect();
+        self.store_batch(attempt, process, pipeline, entries, tail).await
+    }
+
+    /// Stores one batch with the offsets it was read up to, then publishes it.
+    async fn store_batch(
+        &self,
+        attempt: &Attempt,
+        process: &ExecutionProcess,
+        pipeline: &OutputPipeline,
+        entries: Vec<LogEntryKind>,
+        tail: &mut Tail,
+    ) -> Result<()> {
+        let offsets = Offsets {
+            process: process.id,
+            stdout: pipeline.consumed_offset(Stream::Stdout) as i64,
+            stderr: pipeline.consumed_offset(Stream::Stderr) as i64,
+        };
+        let stored = self.store.append_log(attempt.id, &entries, Some(offsets), now()).await?;
+        for entry in &entries {
+            match entry {
+                LogEntryKind::SessionStarted { session_id } => self.record_session(attempt.id, session_id).await?,
+                LogEntryKind::Raw { stream: Stream::Stderr, text } => {
+                    tail.stderr.push_str(text);
+                    tail.stderr.push('\n');
+                    if tail.stderr.len() > STDERR_TAIL {
+                        let cut = tail.stderr.len() - STDERR_TAIL;
+                        let cut = (cut..tail.stderr.len()).find(|i| tail.stderr.is_char_boundary(*i)).unwrap_or(0);
+                        tail.stderr.drain(..cut);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !stored.is_empty() {
+            self.runtime.publish(LogBatch { attempt_id: attempt.id, entries: stored });
+        }
+        Ok(())
+    }
+
+    async fn record_session(&self, attempt: AttemptId, session_id: &str) -> Result<()> {
+        let session = session_id.to_owned();
+        self.write(|store| async move {
+            store
+                .update_attempt(attempt, EventKind::AttemptSessionRecorded, now(), move |a| a.session_id = Some(session))
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Records how the process ended and decides what the attempt does next.
+    async fn process_ended(
+        &self,
+        attempt: &Attempt,
+        process: &ExecutionProcess,
+        pipeline: &OutputPipeline,
+        tail: &Tail,
+        exit: Option<ExitRecord>,
+        intervention: Option<Intervention>,
+    ) -> Result<Next> {
+        let (status, code, signal) = match &exit {
+            Some(e) if e.error.is_some() => (ProcessStatus::FailedToStart, None, None),
+            Some(e) => (ProcessStatus::Exited, e.exit_code, e.signal),
+            None => (ProcessStatus::Lost, None, None),
+        };
+        self.store.finish_process(process.id, status, code, signal, now()).await?;
+        let summary = pipeline.summary().map(str::to_owned);
+        let current = self.store.attempt(attempt.id).await?;
+        let (outcome, reason) = match (&intervention, &exit) {
+            (Some(Intervention::Stopped), _) => (AttemptStatus::Stopped, Some("stopped by user".to_owned())),
+            (Some(Intervention::Failed(reason)), _) => (AttemptStatus::Failed, Some(reason.clone())),
+            (None, None) => (
+                AttemptStatus::Interrupted,
+                Some("the agent process vanished without an exit status; send a follow-up to resume".to_owned()),
+            ),
+            (None, Some(ExitRecord { error: Some(error), .. })) => (AttemptStatus::Failed, Some(error.clone())),
+            (None, Some(ExitRecord { exit_code: Some(0), .. })) => (AttemptStatus::Succeeded, None),
+            (None, Some(e)) => {
+                let info = FailureInfo {
+                    exit_code: e.exit_code,
+                    signal: e.signal,
+                    stderr_tail: &tail.stderr,
+                    result_text: summary.as_deref(),
+                };
+                let class = classify_failure(&info);
+                let policy = RetryPolicy {
+                    base_delay: self.runtime.config.retry_base_delay,
+                    max_retries: self.runtime.config.max_retries,
+                };
+                let retries = u32::try_from(current.retry_count).unwrap_or(u32::MAX);
+                if let Some(delay) = policy.next_retry(class, retries) {
+                    return self.schedule_retry(&current, e, delay, retries).await;
+                }
+                let how = match (e.exit_code, e.signal) {
+                    (Some(code), _) => format!("exit code {code}"),
+                    (None, Some(sig)) => format!("signal {sig}"),
+                    _ => "an unknown status".to_owned(),
+                };
+                let detail = last_line(&tail.stderr).or(summary.as_deref()).unwrap_or("").to_owned();
+                let kind = if class == FailureClass::Transient { " (transient; retries used up)" } else { "" };
+                let reason = if detail.is_empty() {
+                    format!("the agent ended with {how}{kind}")
+                } else {
+                    format!("the agent ended with {how}{kind}: {detail}")
+                };
+                (AttemptStatus::Failed, Some(reason))
+            }
+        };
+        // A follow-up queued while this turn ran is sent now, unless a person stopped it.
+        if outcome != AttemptStatus::Stopped
+            && let Some(text) = self.store.take_followup(attempt.id, now()).await?
+        {
+            self.append_user_message(attempt.id, &text).await?;
+            let resume = self.store.attempt(attempt.id).await?.session_id;
+            return Ok(Next::Turn(ProcessRequest { prompt: text, resume_session: resume }, None));
+        }
+        self.settle(attempt.id, outcome, reason, summary).await?;
+        Ok(Next::Done)
+    }
+
+    async fn schedule_retry(&self, attempt: &Attempt, exit: &ExitRecord, delay: Duration, retries: u32) -> Result<Next> {
+        let note = format!(
+            "transient failure (exit {:?}, signal {:?}); retry {} of {} in {} s",
+            exit.exit_code,
+            exit.signal,
+            retries + 1,
+            self.runtime.config.max_retries,
+            delay.as_secs()
+        );
+        self.store
+            .append_log(attempt.id, &[LogEntryKind::SystemMessage { text: note }], None, now())
+            .await?;
+        let id = attempt.id;
+        self.write(|store| async move {
+            store
+                .update_attempt(id, EventKind::AttemptStatusChanged, now(), |a| a.retry_count += 1)
+                .await
+        })
+        .await?;
+        let request = ProcessRequest { prompt: attempt.prompt.clone(), resume_session: None };
+        Ok(Next::Turn(request, Some(delay)))
+    }
+}
+
+fn offset(stored: i64) -> u64 {
+    u64::try_from(stored).unwrap_or(0)
+}
+
+fn last_line(text: &str) -> Option<&str> {
+    text.lines().rev().map(str::trim).find(|l| !l.is_empty())
+}
+
+/// Whether neither the agent's process group nor its shim exists any more.
+fn process_gone(process: &ExecutionProcess, run: &RunDir) -> bool {
+    let group_alive = process.pgid.is_some_and(supervisor::group_alive);
+    let shim_alive = supervisor::read_started(run)
+        .ok()
+        .flatten()
+        .is_some_and(|s| supervisor::is_alive(s.shim_pid));
+    !group_alive && !shim_alive
+}
+
+/// Reads up to [`CHUNK`] bytes of `path` from `from`; empty when nothing is new or
+/// the file does not exist yet.
+fn read_chunk(path: &std::path::Path, from: u64) -> Result<Vec<u8>> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(AppError::internal(format!("cannot open {}: {e}", path.display()))),
+    };
+    file.seek(SeekFrom::Start(from))
+        .map_err(|e| AppError::internal(format!("cannot seek {}: {e}", path.display())))?;
+    let mut buf = Vec::with_capacity(CHUNK);
+    file.take(CHUNK as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| AppError::internal(format!("cannot read {}: {e}", path.display())))?;
+    Ok(buf)
+}

@@ -1,0 +1,146 @@
+//! Turning an attempt's next turn into a running, supervised agent process.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cadre_agents::supervisor::{self, Launched, RunDir, RunSpec};
+use cadre_agents::{AgentId, LaunchSpec, build_command, resolve_binary};
+use cadre_core::{Attempt, ExecutionProcess, ProcessKind, ProcessStatus};
+
+use crate::{App, AppError, Result, now};
+
+/// One turn to run for an attempt.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcessRequest {
+    /// The prompt of this turn.
+    pub prompt: String,
+    /// Session to resume, for follow-ups and retries.
+    pub resume_session: Option<String>,
+}
+
+/// A launched process, or why it never ran.
+pub enum LaunchOutcome {
+    /// It runs; ingest it.
+    Running(ExecutionProcess),
+    /// It could not start; the message says why and what to do.
+    NotStarted(String),
+}
+
+/// Whether this process runs as root (Claude Code then needs `IS_SANDBOX=1`).
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+impl App {
+    /// Builds the command for `attempt`'s next turn and starts it under the supervisor.
+    pub(crate) async fn launch_process(&self, attempt: &Attempt, request: ProcessRequest) -> Result<LaunchOutcome> {
+        let agent: AgentId = attempt
+            .agent
+            .parse()
+            .map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
+        let config = &self.runtime.config;
+        let profile = match &attempt.profile {
+            Some(name) => Some(self.store.profile(name, Some(attempt.project_id)).await?),
+            None => None,
+        };
+        let binary = if agent == AgentId::Command {
+            None
+        } else {
+            match resolve_binary(agent, &config.env) {
+                Some(path) => Some(path.to_string_lossy().into_owned()),
+                None => {
+                    return Ok(LaunchOutcome::NotStarted(format!(
+                        "agent `{agent}` not found: install it or set {}",
+                        agent.env_override_var()
+                    )));
+                }
+            }
+        };
+        let spec = LaunchSpec {
+            prompt: request.prompt,
+            resume_session_id: request.resume_session,
+            model: profile.as_ref().and_then(|p| p.model.clone()),
+            extra_args: profile.as_ref().map(|p| p.args.clone()).unwrap_or_default(),
+            env: profile.as_ref().map(|p| p.env.clone()).unwrap_or_default(),
+            running_as_root: running_as_root(),
+            binary,
+            ..Default::default()
+        };
+        let command = match build_command(agent, &spec) {
+            Ok(command) => command,
+            Err(e) => return Ok(LaunchOutcome::NotStarted(e.to_string())),
+        };
+        let cwd = attempt_dir(self, attempt).await?;
+        let process_id = uuid::Uuid::now_v7();
+        let run_dir = self
+            .config
+            .data_dir
+            .join("runs")
+            .join(attempt.id.to_string())
+            .join(process_id.to_string());
+        let mut argv = vec![command.program.clone()];
+        argv.extend(command.args.iter().cloned());
+        let process = ExecutionProcess {
+            id: process_id,
+            attempt_id: attempt.id,
+            kind: ProcessKind::Agent,
+            argv,
+            cwd: cwd.clone(),
+            pid: None,
+            pgid: None,
+            status: ProcessStatus::Running,
+            exit_code: None,
+            signal: None,
+            run_dir: run_dir.clone(),
+            stdout_offset: 0,
+            stderr_offset: 0,
+            started_at: now(),
+            finished_at: None,
+        };
+        // Recorded before launching: if the server dies right after the launch, the
+        // restart still knows about this process and adopts it.
+        self.store.create_process(&process).await?;
+        let shim = config.shim.clone();
+        let run = RunDir::new(run_dir);
+        let spec = RunSpec { command, cwd };
+        let launched = tokio::task::spawn_blocking(move || supervisor::launch(&shim, &run, &spec, Duration::from_secs(10)))
+            .await
+            .map_err(|e| AppError::internal(format!("launch task failed: {e}")))?;
+        match launched {
+            Ok(Launched::Running(started)) => {
+                self.store.set_process_pid(process.id, started.pid, started.pgid).await?;
+                Ok(LaunchOutcome::Running(ExecutionProcess {
+                    pid: Some(started.pid),
+                    pgid: Some(started.pgid),
+                    ..process
+                }))
+            }
+            // It ended at once (or could not start); the ingester reads its exit record.
+            Ok(Launched::Ended(exit)) => match exit.error {
+                Some(error) => {
+                    self.store
+                        .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
+                        .await?;
+                    Ok(LaunchOutcome::NotStarted(error))
+                }
+                None => Ok(LaunchOutcome::Running(process)),
+            },
+            Err(e) => {
+                self.store
+                    .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
+                    .await?;
+                Ok(LaunchOutcome::NotStarted(format!("could not start the agent: {e}")))
+            }
+        }
+    }
+}
+
+/// Where the agent works: the attempt's worktree when it has one, else the
+/// project's main checkout.
+async fn attempt_dir(app: &App, attempt: &Attempt) -> Result<PathBuf> {
+    match &attempt.worktree_path {
+        Some(path) => Ok(path.clone()),
+        None => Ok(app.store.project(attempt.project_id).await?.repo_path),
+    }
+}

@@ -1,0 +1,158 @@
+//! Normalized log entries: appended in batches together with the output offsets
+//! they came from, and read back in pages.
+
+use cadre_core::log::LogEntryKind;
+use cadre_core::{AttemptId, LogEntry, ProcessId, Timestamp};
+use sqlx::FromRow;
+
+use crate::attempts::process_id;
+use crate::codec::{from_json, parse, to_json};
+use crate::{Result, Store};
+
+#[derive(FromRow)]
+struct EntryRow {
+    attempt_id: String,
+    seq: i64,
+    process_id: Option<String>,
+    at: Timestamp,
+    payload: String,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<LogEntry> {
+        Ok(LogEntry {
+            attempt_id: parse("log_entries.attempt_id", &self.attempt_id)?,
+            process_id: process_id(self.process_id.as_deref())?,
+            seq: self.seq,
+            at: self.at,
+            entry: from_json("log_entries.payload", &self.payload)?,
+        })
+    }
+}
+
+/// New output offsets of a process, stored with the entries they produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offsets {
+    /// The process.
+    pub process: ProcessId,
+    /// Bytes of stdout consumed.
+    pub stdout: i64,
+    /// Bytes of stderr consumed.
+    pub stderr: i64,
+}
+
+/// A page of log entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogPage {
+    /// Entries with seq greater than this, oldest first.
+    After(i64),
+    /// Entries with seq less than this, returned oldest first.
+    Before(i64),
+    /// The newest entries, returned oldest first.
+    Latest,
+}
+
+impl Store {
+    /// Appends `entries` to an attempt's log and, in the same transaction, records
+    /// the output offsets they were read up to. This is what makes ingestion
+    /// exactly-once: after a crash either both happened or neither did.
+    pub async fn append_log(
+        &self,
+        attempt: AttemptId,
+        entries: &[LogEntryKind],
+        offsets: Option<Offsets>,
+        now: Timestamp,
+    ) -> Result<Vec<LogEntry>> {
+        let mut tx = self.pool.begin().await?;
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?")
+            .bind(attempt.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let attempt_text = attempt.to_string();
+        let process_text = offsets.map(|o| o.process.to_string());
+        let mut stored = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let seq = last + 1 + i as i64;
+            sqlx::query(
+                "INSERT INTO log_entries (attempt_id, seq, process_id, at, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&attempt_text)
+            .bind(seq)
+            .bind(&process_text)
+            .bind(now)
+            .bind(entry.kind_name())
+            .bind(to_json(entry))
+            .execute(&mut *tx)
+            .await?;
+            stored.push(LogEntry {
+                attempt_id: attempt,
+                process_id: offsets.map(|o| o.process),
+                seq,
+                at: now,
+                entry: entry.clone(),
+            });
+        }
+        if let Some(o) = offsets {
+            sqlx::query("UPDATE execution_processes SET stdout_offset = ?, stderr_offset = ? WHERE id = ?")
+                .bind(o.stdout)
+                .bind(o.stderr)
+                .bind(o.process.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// A page of an attempt's log, oldest first, at most `limit` entries.
+    pub async fn log_entries(&self, attempt: AttemptId, page: LogPage, limit: u32) -> Result<Vec<LogEntry>> {
+        let limit = i64::from(limit);
+        let rows: Vec<EntryRow> = match page {
+            LogPage::After(seq) => {
+                sqlx::query_as(
+                    "SELECT attempt_id, seq, process_id, at, payload FROM log_entries
+                     WHERE attempt_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                )
+                .bind(attempt.to_string())
+                .bind(seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            LogPage::Before(seq) => {
+                let mut rows: Vec<EntryRow> = sqlx::query_as(
+                    "SELECT attempt_id, seq, process_id, at, payload FROM log_entries
+                     WHERE attempt_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                )
+                .bind(attempt.to_string())
+                .bind(seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.reverse();
+                rows
+            }
+            LogPage::Latest => {
+                let mut rows: Vec<EntryRow> = sqlx::query_as(
+                    "SELECT attempt_id, seq, process_id, at, payload FROM log_entries
+                     WHERE attempt_id = ? ORDER BY seq DESC LIMIT ?",
+                )
+                .bind(attempt.to_string())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.reverse();
+                rows
+            }
+        };
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
+    /// Number of log entries of an attempt.
+    pub async fn log_len(&self, attempt: AttemptId) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?")
+            .bind(attempt.to_string())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
