@@ -34,6 +34,12 @@ pub enum Command {
     Goal(GoalCommand),
     /// Show the board's event log.
     Events(EventsArgs),
+    /// Internal: supervise one agent run (started by the server; see `commands::supervise`).
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        /// The run directory holding spec.json.
+        run_dir: PathBuf,
+    },
 }
 
 /// Output format shared by read commands.

@@ -3,6 +3,7 @@
 mod events;
 mod goal;
 mod project;
+pub mod supervise;
 mod task;
 
 use anyhow::Result;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&client, cmd).await,
         Command::Goal(cmd) => goal::run(&client, cmd).await,
         Command::Events(args) => events::run(&client, args).await,
+        Command::Supervise { .. } => unreachable!("dispatched in main before the runtime"),
     }
 }
 
