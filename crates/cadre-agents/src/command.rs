@@ -68,7 +68,7 @@ pub struct LaunchSpec {
 }
 
 /// What the child's stdin is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StdinMode {
     /// `/dev/null`.
     Null,
@@ -77,7 +77,8 @@ pub enum StdinMode {
 }
 
 /// A fully specified process invocation; see the module docs for how to apply it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable because the supervisor hands it to its shim process through a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommandSpec {
     /// Executable to run.
     pub program: String,

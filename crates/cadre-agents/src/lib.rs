@@ -2,9 +2,10 @@
 //!
 //! This crate knows every supported agent CLI: how to invoke it, how to read what it
 //! prints, whether a failure is worth retrying, and whether it is installed. It depends
-//! only on `cadre-core` (for the log model); it does not spawn the agent runs itself —
-//! the supervisor does, from the pure [`CommandSpec`] built here. The only processes
-//! started here are `BIN --version` probes in [`discovery`].
+//! only on `cadre-core` (for the log model) in the workspace. Command building is pure;
+//! agent runs are spawned only by [`supervisor`], from the [`CommandSpec`] built here,
+//! and the only other processes started here are `BIN --version` probes in
+//! [`discovery`].
 //!
 //! # Running an agent, step by step
 //! 1. Pick an [`AgentId`] (`"claude-code".parse()`), fill a [`LaunchSpec`] (prompt, model,
@@ -34,6 +35,14 @@
 //! that was being assembled (Gemini deltas, grouped plain text) is cut in two.
 //!
 //! [`discovery::discover_all`] lists the agents with their resolved binary and version.
+//!
+//! # Supervision
+//! [`supervisor`] runs a [`CommandSpec`] so that it survives a crash or restart of the
+//! server: [`launch`] starts a detached shim (`cadre __supervise RUN_DIR`, which calls
+//! [`run_shim`]) that runs the agent in its own process group with its output appended
+//! to files in the run directory and records `started.json` / `exit.json` there.
+//! [`read_exit`], [`group_alive`] and [`stop_group`] then need only the run directory
+//! and the recorded pgid, so a restarted server adopts running agents as they are.
 
 #![warn(clippy::unwrap_used)]
 
@@ -45,6 +54,7 @@ pub mod parsers;
 pub mod pipeline;
 pub mod retry;
 pub mod summarize;
+pub mod supervisor;
 
 pub use agent::{AgentId, UnknownAgent};
 pub use command::{
@@ -57,3 +67,8 @@ pub use parsers::{OutputParser, parser_for};
 pub use pipeline::{OutputPipeline, ParsedLine};
 pub use retry::{FailureClass, FailureInfo, RetryPolicy, backoff_delay, classify_failure};
 pub use summarize::{follow_up_prompt, summarize_for_prompt};
+pub use supervisor::{
+    ExitRecord, Launched, RunDir, RunSpec, ShimCommand, StartedRecord, StopOutcome,
+    SupervisorError, group_alive, is_alive, launch, read_exit, read_started, run_shim,
+    run_shim_attached, stop_group,
+};

@@ -58,7 +58,11 @@ pub fn task_prompt(task: &Task, extra: Option<&str>) -> String {
 impl App {
     /// Starts an agent on `task`. Returns at once with the queued attempt; the agent
     /// launches in the background.
-    pub async fn start_attempt(self: &Arc<Self>, task: &TaskRef, input: StartAttempt) -> Result<Attempt> {
+    pub async fn start_attempt(
+        self: &Arc<Self>,
+        task: &TaskRef,
+        input: StartAttempt,
+    ) -> Result<Attempt> {
         let task = self.task(task).await?;
         let project = self.store.project(task.project_id).await?;
         let profile = match &input.profile {
@@ -70,12 +74,18 @@ impl App {
             .or_else(|| profile.as_ref().map(|p| p.agent.clone()))
             .or_else(|| project.default_agent.clone())
             .ok_or_else(|| {
-                ValidationError::new("agent", "name an agent (e.g. --agent claude-code) or set the project's default agent")
+                ValidationError::new(
+                    "agent",
+                    "name an agent (e.g. --agent claude-code) or set the project's default agent",
+                )
             })?;
-        let agent_id: AgentId = agent
-            .parse()
-            .map_err(|e: cadre_agents::UnknownAgent| ValidationError::new("agent", e.to_string()))?;
-        if matches!(task.status, TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked) {
+        let agent_id: AgentId = agent.parse().map_err(|e: cadre_agents::UnknownAgent| {
+            ValidationError::new("agent", e.to_string())
+        })?;
+        if matches!(
+            task.status,
+            TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked
+        ) {
             let request = MoveTask {
                 status: TaskStatus::InProgress,
                 position: None,
@@ -105,12 +115,23 @@ impl App {
             started_at: None,
             finished_at: None,
         };
-        let attempt = self.write(|store| async move { store.create_attempt(attempt).await }).await?;
+        let attempt = self
+            .write(|store| async move { store.create_attempt(attempt).await })
+            .await?;
         self.append_user_message(attempt.id, &prompt).await?;
         let app = self.clone();
         let id = attempt.id;
         tokio::spawn(async move {
-            if let Err(e) = app.run_turn(id, ProcessRequest { prompt, resume_session: None }).await {
+            if let Err(e) = app
+                .run_turn(
+                    id,
+                    ProcessRequest {
+                        prompt,
+                        resume_session: None,
+                    },
+                )
+                .await
+            {
                 tracing::error!(attempt = %id, error = %e, "could not start the attempt");
             }
         });
@@ -118,11 +139,16 @@ impl App {
     }
 
     /// Launches one turn of `attempt` and ingests it.
-    pub(crate) async fn run_turn(self: &Arc<Self>, attempt: AttemptId, request: ProcessRequest) -> Result<()> {
+    pub(crate) async fn run_turn(
+        self: &Arc<Self>,
+        attempt: AttemptId,
+        request: ProcessRequest,
+    ) -> Result<()> {
         let current = self.store.attempt(attempt).await?;
         match self.launch_process(&current, request).await? {
             LaunchOutcome::NotStarted(reason) => {
-                self.settle(attempt, AttemptStatus::Failed, Some(reason), None).await?;
+                self.settle(attempt, AttemptStatus::Failed, Some(reason), None)
+                    .await?;
             }
             LaunchOutcome::Running(process) => {
                 self.write(|store| async move {
@@ -150,7 +176,11 @@ impl App {
         reason: Option<String>,
         summary: Option<String>,
     ) -> Result<Attempt> {
-        let kind = if status == AttemptStatus::Stopped { EventKind::AttemptStopped } else { EventKind::AttemptCompleted };
+        let kind = if status == AttemptStatus::Stopped {
+            EventKind::AttemptStopped
+        } else {
+            EventKind::AttemptCompleted
+        };
         self.write(|store| async move {
             store
                 .update_attempt(attempt, kind, now(), move |a| {
@@ -168,9 +198,18 @@ impl App {
 
     /// Adds what the person said to the conversation.
     pub(crate) async fn append_user_message(&self, attempt: AttemptId, text: &str) -> Result<()> {
-        let entry = LogEntryKind::UserMessage { text: text.to_owned(), attachments: vec![] };
-        let stored = self.store.append_log(attempt, &[entry], None, now()).await?;
-        self.runtime.publish(LogBatch { attempt_id: attempt, entries: stored });
+        let entry = LogEntryKind::UserMessage {
+            text: text.to_owned(),
+            attachments: vec![],
+        };
+        let stored = self
+            .store
+            .append_log(attempt, &[entry], None, now())
+            .await?;
+        self.runtime.publish(LogBatch {
+            attempt_id: attempt,
+            entries: stored,
+        });
         Ok(())
     }
 
@@ -184,7 +223,8 @@ impl App {
         let current = self.store.attempt(attempt).await?;
         if !current.status.is_settled() || self.runtime.is_active(attempt) {
             let owned = text.to_owned();
-            self.write(|store| async move { store.queue_followup(attempt, &owned, now()).await }).await?;
+            self.write(|store| async move { store.queue_followup(attempt, &owned, now()).await })
+                .await?;
             return self.store.attempt(attempt).await.map_err(Into::into);
         }
         self.append_user_message(attempt, text).await?;
@@ -193,12 +233,21 @@ impl App {
             .parse()
             .map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
         let request = match (&current.session_id, agent.supports_resume()) {
-            (Some(session), true) => ProcessRequest { prompt: text.to_owned(), resume_session: Some(session.clone()) },
+            (Some(session), true) => ProcessRequest {
+                prompt: text.to_owned(),
+                resume_session: Some(session.clone()),
+            },
             _ => {
                 // No session to resume: carry the conversation so far in the prompt.
-                let history = self.store.log_entries(attempt, LogPage::Latest, 500).await?;
+                let history = self
+                    .store
+                    .log_entries(attempt, LogPage::Latest, 500)
+                    .await?;
                 let entries: Vec<LogEntryKind> = history.into_iter().map(|e| e.entry).collect();
-                ProcessRequest { prompt: follow_up_prompt(&entries, text), resume_session: None }
+                ProcessRequest {
+                    prompt: follow_up_prompt(&entries, text),
+                    resume_session: None,
+                }
             }
         };
         self.run_turn(attempt, request).await?;
@@ -209,17 +258,28 @@ impl App {
     pub async fn stop_attempt(&self, attempt: AttemptId) -> Result<Attempt> {
         let current = self.store.attempt(attempt).await?;
         if current.status.is_settled() {
-            return Err(AppError::Conflict(format!("attempt {attempt} is already {}", current.status)));
+            return Err(AppError::Conflict(format!(
+                "attempt {attempt} is already {}",
+                current.status
+            )));
         }
         if self.runtime.request_stop(attempt) {
             self.write(|store| async move {
                 store
-                    .update_attempt(attempt, EventKind::AttemptStatusChanged, now(), |a| a.status = AttemptStatus::Stopping)
+                    .update_attempt(attempt, EventKind::AttemptStatusChanged, now(), |a| {
+                        a.status = AttemptStatus::Stopping
+                    })
                     .await
             })
             .await
         } else {
-            self.settle(attempt, AttemptStatus::Stopped, Some("stopped by user".into()), None).await
+            self.settle(
+                attempt,
+                AttemptStatus::Stopped,
+                Some("stopped by user".into()),
+                None,
+            )
+            .await
         }
     }
 
@@ -239,9 +299,17 @@ impl App {
     }
 
     /// A page of an attempt's log.
-    pub async fn log_entries(&self, attempt: AttemptId, page: LogPage, limit: u32) -> Result<Vec<LogEntry>> {
+    pub async fn log_entries(
+        &self,
+        attempt: AttemptId,
+        page: LogPage,
+        limit: u32,
+    ) -> Result<Vec<LogEntry>> {
         self.store.attempt(attempt).await?;
-        Ok(self.store.log_entries(attempt, page, limit.clamp(1, 1000)).await?)
+        Ok(self
+            .store
+            .log_entries(attempt, page, limit.clamp(1, 1000))
+            .await?)
     }
 
     /// Live log batches of every attempt.
@@ -259,14 +327,21 @@ impl App {
         }
         let pending = self
             .store
-            .attempts_with_status(&[AttemptStatus::Queued, AttemptStatus::Running, AttemptStatus::Stopping])
+            .attempts_with_status(&[
+                AttemptStatus::Queued,
+                AttemptStatus::Running,
+                AttemptStatus::Stopping,
+            ])
             .await?;
         for attempt in pending {
             if self.runtime.is_active(attempt.id) {
                 continue;
             }
             if attempt.status == AttemptStatus::Queued {
-                let request = ProcessRequest { prompt: attempt.prompt.clone(), resume_session: None };
+                let request = ProcessRequest {
+                    prompt: attempt.prompt.clone(),
+                    resume_session: None,
+                };
                 let app = self.clone();
                 tokio::spawn(async move {
                     if let Err(e) = app.run_turn(attempt.id, request).await {
@@ -275,7 +350,13 @@ impl App {
                 });
             } else {
                 let reason = "cadre restarted and found no running process for this attempt; send a follow-up to resume";
-                self.settle(attempt.id, AttemptStatus::Interrupted, Some(reason.into()), None).await?;
+                self.settle(
+                    attempt.id,
+                    AttemptStatus::Interrupted,
+                    Some(reason.into()),
+                    None,
+                )
+                .await?;
             }
         }
         Ok(())

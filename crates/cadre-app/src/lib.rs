@@ -26,12 +26,12 @@ use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
 pub use attempts::{AttemptDetail, StartAttempt, task_prompt};
-pub use error::{AppError, Result};
-pub use runtime::{LogBatch, RuntimeConfig};
 pub use cadre_store::LogPage;
+pub use error::{AppError, Result};
 pub use goals::GoalFilter;
 pub use hub::{EventHub, Subscription, SubscriptionError};
 pub use projects::AddProject;
+pub use runtime::{LogBatch, RuntimeConfig};
 pub use tasks::{AddTask, MoveTask, TaskQuery};
 
 /// Where cadre keeps its state.

@@ -6,7 +6,11 @@ use crate::{App, Result, now};
 
 impl App {
     /// Creates or replaces a profile; `project` scopes it to one project.
-    pub async fn save_profile(&self, mut profile: Profile, project: Option<&ProjectRef>) -> Result<Profile> {
+    pub async fn save_profile(
+        &self,
+        mut profile: Profile,
+        project: Option<&ProjectRef>,
+    ) -> Result<Profile> {
         profile
             .agent
             .parse::<cadre_agents::AgentId>()
@@ -15,7 +19,8 @@ impl App {
             Some(p) => Some(self.project(p).await?.id),
             None => None,
         };
-        self.write(|store| async move { store.save_profile(profile, now()).await }).await
+        self.write(|store| async move { store.save_profile(profile, now()).await })
+            .await
     }
 
     /// Profiles: all, or those visible from `project` (its own and global ones).
@@ -34,6 +39,7 @@ impl App {
             None => None,
         };
         let name = name.to_owned();
-        self.write(|store| async move { store.delete_profile(&name, id, now()).await }).await
+        self.write(|store| async move { store.delete_profile(&name, id, now()).await })
+            .await
     }
 }

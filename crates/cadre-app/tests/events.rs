@@ -16,7 +16,10 @@ async fn concurrent_writes_are_published_in_strictly_increasing_seq_order() {
     let app = Arc::new(App::new(
         store,
         Git::new(),
-        AppConfig { data_dir: dir.path().to_path_buf(), runtime: RuntimeConfig::new("cadre".into()) },
+        AppConfig {
+            data_dir: dir.path().to_path_buf(),
+            runtime: RuntimeConfig::new("cadre".into()),
+        },
     ));
     let repo = dir.path().join("repo");
     app.add_project(AddProject {

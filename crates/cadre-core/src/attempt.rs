@@ -75,7 +75,10 @@ impl AttemptStatus {
     pub fn is_settled(self) -> bool {
         matches!(
             self,
-            AttemptStatus::Succeeded | AttemptStatus::Failed | AttemptStatus::Stopped | AttemptStatus::Interrupted
+            AttemptStatus::Succeeded
+                | AttemptStatus::Failed
+                | AttemptStatus::Stopped
+                | AttemptStatus::Interrupted
         )
     }
 }
@@ -228,18 +231,34 @@ impl Profile {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let ok = !self.name.is_empty()
             && self.name.len() <= 64
-            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !ok {
             return Err(ValidationError::new(
                 "name",
-                format!("`{}` is not a profile name: use letters, digits, `-`, `_` or `.`", self.name),
+                format!(
+                    "`{}` is not a profile name: use letters, digits, `-`, `_` or `.`",
+                    self.name
+                ),
             ));
         }
-        if let Some((key, _)) = self.env.iter().find(|(k, _)| k.is_empty() || k.contains('=')) {
-            return Err(ValidationError::new("env", format!("`{key}` is not a variable name")));
+        if let Some((key, _)) = self
+            .env
+            .iter()
+            .find(|(k, _)| k.is_empty() || k.contains('='))
+        {
+            return Err(ValidationError::new(
+                "env",
+                format!("`{key}` is not a variable name"),
+            ));
         }
         if self.timeout_secs.is_some_and(|t| t <= 0) {
-            return Err(ValidationError::new("timeout", "must be a positive number of seconds"));
+            return Err(ValidationError::new(
+                "timeout",
+                "must be a positive number of seconds",
+            ));
         }
         Ok(())
     }

@@ -20,7 +20,8 @@ pub mod project;
 pub mod task;
 
 pub use attempt::{
-    Attempt, AttemptStatus, ExecutionProcess, LogEntry, ProcessId, ProcessKind, ProcessStatus, Profile,
+    Attempt, AttemptStatus, ExecutionProcess, LogEntry, ProcessId, ProcessKind, ProcessStatus,
+    Profile,
 };
 pub use error::{DomainError, ValidationError};
 pub use event::{Actor, Event, EventKind, NewEvent};

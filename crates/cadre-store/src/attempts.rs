@@ -10,7 +10,8 @@ use crate::codec::{from_json, parse, parse_opt, to_json, to_value};
 use crate::events::append;
 use crate::{Committed, Result, Store, StoreError};
 
-const ATTEMPT_COLUMNS: &str = "id, task_id, project_id, agent, profile, prompt, base_branch, branch,
+const ATTEMPT_COLUMNS: &str =
+    "id, task_id, project_id, agent, profile, prompt, base_branch, branch,
     worktree_path, status, session_id, head_commit, summary, failure_reason, retry_count,
     created_at, started_at, finished_at";
 
@@ -61,7 +62,8 @@ impl AttemptRow {
     }
 }
 
-const PROCESS_COLUMNS: &str = "id, attempt_id, kind, argv, cwd, pid, pgid, status, exit_code, signal,
+const PROCESS_COLUMNS: &str =
+    "id, attempt_id, kind, argv, cwd, pid, pgid, status, exit_code, signal,
     run_dir, stdout_offset, stderr_offset, started_at, finished_at";
 
 #[derive(FromRow)]
@@ -106,11 +108,14 @@ impl ProcessRow {
 }
 
 pub(crate) async fn fetch_attempt(conn: &mut SqliteConnection, id: AttemptId) -> Result<Attempt> {
-    let row: Option<AttemptRow> = sqlx::query_as(&format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.ok_or_else(|| StoreError::not_found("attempt", id))?.into_attempt()
+    let row: Option<AttemptRow> = sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.ok_or_else(|| StoreError::not_found("attempt", id))?
+        .into_attempt()
 }
 
 async fn write_attempt(conn: &mut SqliteConnection, a: &Attempt) -> Result<()> {
@@ -137,7 +142,10 @@ async fn write_attempt(conn: &mut SqliteConnection, a: &Attempt) -> Result<()> {
 }
 
 fn attempt_event(kind: EventKind, a: &Attempt) -> NewEvent {
-    NewEvent::new(kind, to_value(a)).project(a.project_id).task(a.task_id).attempt(a.id)
+    NewEvent::new(kind, to_value(a))
+        .project(a.project_id)
+        .task(a.task_id)
+        .attempt(a.id)
 }
 
 impl Store {
@@ -168,9 +176,17 @@ impl Store {
         .bind(attempt.finished_at)
         .execute(&mut *tx)
         .await?;
-        let event = append(&mut tx, attempt_event(EventKind::AttemptQueued, &attempt), attempt.created_at).await?;
+        let event = append(
+            &mut tx,
+            attempt_event(EventKind::AttemptQueued, &attempt),
+            attempt.created_at,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Committed { value: attempt, events: vec![event] })
+        Ok(Committed {
+            value: attempt,
+            events: vec![event],
+        })
     }
 
     /// The attempt with `id`.
@@ -181,17 +197,20 @@ impl Store {
 
     /// Attempts of a task, oldest first.
     pub async fn attempts_of_task(&self, task: TaskId) -> Result<Vec<Attempt>> {
-        let rows: Vec<AttemptRow> =
-            sqlx::query_as(&format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE task_id = ? ORDER BY id"))
-                .bind(task.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<AttemptRow> = sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE task_id = ? ORDER BY id"
+        ))
+        .bind(task.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(AttemptRow::into_attempt).collect()
     }
 
     /// Attempts in any of `statuses`, oldest first.
     pub async fn attempts_with_status(&self, statuses: &[AttemptStatus]) -> Result<Vec<Attempt>> {
-        let mut qb = sqlx::QueryBuilder::new(format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE status IN ("));
+        let mut qb = sqlx::QueryBuilder::new(format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE status IN ("
+        ));
         let mut list = qb.separated(", ");
         for status in statuses {
             list.push_bind(status.as_str());
@@ -218,7 +237,10 @@ impl Store {
         write_attempt(&mut tx, &attempt).await?;
         let event = append(&mut tx, attempt_event(kind, &attempt), now).await?;
         tx.commit().await?;
-        Ok(Committed { value: attempt, events: vec![event] })
+        Ok(Committed {
+            value: attempt,
+            events: vec![event],
+        })
     }
 
     /// Records a process about to be launched.
@@ -281,12 +303,14 @@ impl Store {
 
     /// The process with `id`.
     pub async fn process(&self, id: ProcessId) -> Result<ExecutionProcess> {
-        let row: Option<ProcessRow> =
-            sqlx::query_as(&format!("SELECT {PROCESS_COLUMNS} FROM execution_processes WHERE id = ?"))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.ok_or_else(|| StoreError::not_found("process", id))?.into_process()
+        let row: Option<ProcessRow> = sqlx::query_as(&format!(
+            "SELECT {PROCESS_COLUMNS} FROM execution_processes WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.ok_or_else(|| StoreError::not_found("process", id))?
+            .into_process()
     }
 
     /// Processes of an attempt, oldest first.
@@ -311,7 +335,12 @@ impl Store {
     }
 
     /// Queues a follow-up message for an attempt.
-    pub async fn queue_followup(&self, attempt: AttemptId, text: &str, now: Timestamp) -> Result<Committed<i64>> {
+    pub async fn queue_followup(
+        &self,
+        attempt: AttemptId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Committed<i64>> {
         let mut tx = self.pool.begin().await?;
         let a = fetch_attempt(&mut tx, attempt).await?;
         let id: i64 = sqlx::query_scalar(
@@ -329,11 +358,18 @@ impl Store {
             .attempt(attempt);
         let event = append(&mut tx, event, now).await?;
         tx.commit().await?;
-        Ok(Committed { value: id, events: vec![event] })
+        Ok(Committed {
+            value: id,
+            events: vec![event],
+        })
     }
 
     /// Takes the oldest unsent follow-up of an attempt, marking it sent.
-    pub async fn take_followup(&self, attempt: AttemptId, now: Timestamp) -> Result<Option<String>> {
+    pub async fn take_followup(
+        &self,
+        attempt: AttemptId,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
         let mut tx = self.pool.begin().await?;
         let next: Option<(i64, String)> = sqlx::query_as(
             "SELECT id, text FROM followups WHERE attempt_id = ? AND sent_at IS NULL ORDER BY id LIMIT 1",

@@ -64,10 +64,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<Vec<LogEntry>> {
         let mut tx = self.pool.begin().await?;
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?")
-            .bind(attempt.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
+        let last: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?",
+        )
+        .bind(attempt.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
         let attempt_text = attempt.to_string();
         let process_text = offsets.map(|o| o.process.to_string());
         let mut stored = Vec::with_capacity(entries.len());
@@ -93,19 +95,26 @@ impl Store {
             });
         }
         if let Some(o) = offsets {
-            sqlx::query("UPDATE execution_processes SET stdout_offset = ?, stderr_offset = ? WHERE id = ?")
-                .bind(o.stdout)
-                .bind(o.stderr)
-                .bind(o.process.to_string())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE execution_processes SET stdout_offset = ?, stderr_offset = ? WHERE id = ?",
+            )
+            .bind(o.stdout)
+            .bind(o.stderr)
+            .bind(o.process.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(stored)
     }
 
     /// A page of an attempt's log, oldest first, at most `limit` entries.
-    pub async fn log_entries(&self, attempt: AttemptId, page: LogPage, limit: u32) -> Result<Vec<LogEntry>> {
+    pub async fn log_entries(
+        &self,
+        attempt: AttemptId,
+        page: LogPage,
+        limit: u32,
+    ) -> Result<Vec<LogEntry>> {
         let limit = i64::from(limit);
         let rows: Vec<EntryRow> = match page {
             LogPage::After(seq) => {
@@ -150,9 +159,13 @@ impl Store {
 
     /// Number of log entries of an attempt.
     pub async fn log_len(&self, attempt: AttemptId) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?")
+        Ok(
+            sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?",
+            )
             .bind(attempt.to_string())
             .fetch_one(&self.pool)
-            .await?)
+            .await?,
+        )
     }
 }

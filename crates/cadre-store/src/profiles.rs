@@ -1,6 +1,6 @@
 //! Agent profiles, global or per project.
 
-use cadre_core::{EventKind, NewEvent, ProjectId, Profile, Timestamp};
+use cadre_core::{EventKind, NewEvent, Profile, ProjectId, Timestamp};
 use sqlx::FromRow;
 
 use crate::codec::{from_json, parse, to_json, to_value};
@@ -43,7 +43,11 @@ fn scope(project: Option<ProjectId>) -> String {
 
 impl Store {
     /// Creates or replaces a profile in its scope.
-    pub async fn save_profile(&self, profile: Profile, now: Timestamp) -> Result<Committed<Profile>> {
+    pub async fn save_profile(
+        &self,
+        profile: Profile,
+        now: Timestamp,
+    ) -> Result<Committed<Profile>> {
         profile.validate()?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -63,7 +67,10 @@ impl Store {
         event.project_id = profile.project_id;
         let event = append(&mut tx, event, now).await?;
         tx.commit().await?;
-        Ok(Committed { value: profile, events: vec![event] })
+        Ok(Committed {
+            value: profile,
+            events: vec![event],
+        })
     }
 
     /// Profiles visible from `project`: its own and the global ones (all when `None`).
@@ -89,11 +96,17 @@ impl Store {
         .bind(scope(project))
         .fetch_optional(&self.pool)
         .await?;
-        row.ok_or_else(|| StoreError::not_found("profile", name))?.into_profile()
+        row.ok_or_else(|| StoreError::not_found("profile", name))?
+            .into_profile()
     }
 
     /// Removes a profile from a scope.
-    pub async fn delete_profile(&self, name: &str, project: Option<ProjectId>, now: Timestamp) -> Result<Committed<()>> {
+    pub async fn delete_profile(
+        &self,
+        name: &str,
+        project: Option<ProjectId>,
+        now: Timestamp,
+    ) -> Result<Committed<()>> {
         let mut tx = self.pool.begin().await?;
         let removed = sqlx::query("DELETE FROM profiles WHERE name = ? AND project_id = ?")
             .bind(name)
@@ -104,10 +117,16 @@ impl Store {
         if removed == 0 {
             return Err(StoreError::not_found("profile", name));
         }
-        let mut event = NewEvent::new(EventKind::ProfileDeleted, serde_json::json!({ "name": name }));
+        let mut event = NewEvent::new(
+            EventKind::ProfileDeleted,
+            serde_json::json!({ "name": name }),
+        );
         event.project_id = project;
         let event = append(&mut tx, event, now).await?;
         tx.commit().await?;
-        Ok(Committed { value: (), events: vec![event] })
+        Ok(Committed {
+            value: (),
+            events: vec![event],
+        })
     }
 }

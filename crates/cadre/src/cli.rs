@@ -45,6 +45,12 @@ pub enum Command {
     /// Manage agent profiles (agent + model + args + env + timeout).
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Internal: supervise one agent run (started by the server; see `commands::supervise`).
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        /// The run directory holding spec.json.
+        run_dir: PathBuf,
+    },
 }
 
 /// `cadre attempt ...`

@@ -33,8 +33,22 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         );
     }
     let data_dir = home::data_dir()?;
+    let shim =
+        std::env::current_exe().context("cannot find the cadre executable to supervise agents")?;
+    let mut runtime = RuntimeConfig::new(shim);
+    // Knobs for tests and unusual setups; the defaults suit interactive use.
+    if let Some(ms) = env_u64("CADRE_STOP_GRACE_MS") {
+        runtime.stop_grace = Duration::from_millis(ms);
+    }
+    if let Some(secs) = env_u64("CADRE_IDLE_TIMEOUT_SECS") {
+        runtime.idle_timeout = Duration::from_secs(secs);
+    }
+    if let Some(ms) = env_u64("CADRE_RETRY_BASE_MS") {
+        runtime.retry_base_delay = Duration::from_millis(ms);
+    }
     let app = App::open(AppConfig {
         data_dir: data_dir.clone(),
+        runtime,
     })
     .await
     .with_context(|| format!("cannot open the cadre database in {}", data_dir.display()))?;
@@ -58,7 +72,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
 
     // Only now, with the database open and the listener bound, pick up the runs a
     // previous server left: their ingesters publish to a hub that is ready.
-    app.resume_runs().await.context("cannot resume agent runs")?;
+    app.resume_runs()
+        .await
+        .context("cannot resume agent runs")?;
     let served = cadre_web::serve(listener, app.clone(), shutdown_signal()).await;
     home::remove_server_info(&data_dir);
     app.shutdown().await;

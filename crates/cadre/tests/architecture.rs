@@ -18,7 +18,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["cadre-core", "cadre-store", "cadre-git", "cadre-agents"],
     ),
     ("cadre-web", &["cadre-core", "cadre-app"]),
-    ("cadre", &["cadre-core", "cadre-app", "cadre-web"]),
+    // cadre-agents only for `cadre __supervise`, the agent-run shim.
+    (
+        "cadre",
+        &["cadre-core", "cadre-agents", "cadre-app", "cadre-web"],
+    ),
 ];
 
 /// External crates that only some workspace crates may use: the concern they

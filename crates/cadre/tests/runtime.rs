@@ -28,20 +28,42 @@ fn fake_env() -> Vec<(String, String)> {
 impl Run {
     fn start(extra: &[(&str, &str)]) -> Self {
         let mut env = fake_env();
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let server = TestServer::start_with(tempfile::tempdir().expect("home"), &env);
         let (dir, path) = repo();
-        server.ok(&["project", "add", path.to_str().expect("path"), "--key", "WEB"]);
+        server.ok(&[
+            "project",
+            "add",
+            path.to_str().expect("path"),
+            "--key",
+            "WEB",
+        ]);
         server.ok(&["task", "add", "--project", "WEB", "Say hello"]);
-        Self { server, _repo: dir, repo: path }
+        Self {
+            server,
+            _repo: dir,
+            repo: path,
+        }
     }
 
     /// Starts an attempt whose fake agent follows `steps`.
     fn attempt(&self, steps: &[&str]) -> String {
         let script: String = steps.iter().map(|s| format!("@step {s}\n")).collect();
         self.server
-            .ok(&["attempt", "start", "WEB-1", "--agent", "claude-code", "--prompt", &script])
+            .ok(&[
+                "attempt",
+                "start",
+                "WEB-1",
+                "--agent",
+                "claude-code",
+                "--prompt",
+                &script,
+            ])
             .trim()
             .to_owned()
     }
@@ -57,23 +79,36 @@ impl Run {
             if done(&a) {
                 return a;
             }
-            assert!(Instant::now() < deadline, "attempt never reached the expected state: {a}");
+            assert!(
+                Instant::now() < deadline,
+                "attempt never reached the expected state: {a}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     fn settled(&self, id: &str) -> Value {
-        self.wait_for(id, |a| matches!(a["status"].as_str(), Some("succeeded" | "failed" | "stopped" | "interrupted")))
+        self.wait_for(id, |a| {
+            matches!(
+                a["status"].as_str(),
+                Some("succeeded" | "failed" | "stopped" | "interrupted")
+            )
+        })
     }
 
     fn entries(&self, id: &str) -> Vec<Value> {
         let out = self.server.ok(&["attempt", "logs", id, "--json"]);
-        out.lines().map(|l| serde_json::from_str::<Value>(l).expect("json line")["entry"].clone()).collect()
+        out.lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("json line")["entry"].clone())
+            .collect()
     }
 }
 
 fn kinds(entries: &[Value]) -> Vec<String> {
-    entries.iter().map(|e| e["kind"].as_str().unwrap_or("?").to_owned()).collect()
+    entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or("?").to_owned())
+        .collect()
 }
 
 fn texts(entries: &[Value], kind: &str) -> Vec<String> {
@@ -105,36 +140,70 @@ fn agent_run_is_persisted_in_order_with_session_summary_and_real_edits() {
     let pos = |kind: &str| k.iter().position(|x| x == kind).unwrap_or(usize::MAX);
     assert!(pos("session_started") < pos("assistant_message"), "{k:?}");
     assert!(pos("assistant_message") < pos("tool_call"), "{k:?}");
-    assert!(entries.iter().any(|e| e["action"]["type"] == "command_run" && e["action"]["command"] == "ls"));
-    assert!(entries.iter().any(|e| e["action"]["type"] == "file_edit" && e["action"]["path"].as_str().is_some_and(|p| p.ends_with("hello.txt"))));
-    assert_eq!(std::fs::read_to_string(run.repo.join("hello.txt")).expect("agent wrote the file"), "hi there");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"]["type"] == "command_run" && e["action"]["command"] == "ls")
+    );
+    assert!(entries.iter().any(|e| {
+        e["action"]["type"] == "file_edit"
+            && e["action"]["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("hello.txt"))
+    }));
+    assert_eq!(
+        std::fs::read_to_string(run.repo.join("hello.txt")).expect("agent wrote the file"),
+        "hi there"
+    );
     let task = run.server.json(&["task", "show", "WEB-1"]);
-    assert_eq!(task["status"], "in_progress", "starting an attempt starts the task");
+    assert_eq!(
+        task["status"], "in_progress",
+        "starting an attempt starts the task"
+    );
     let readable = run.server.ok(&["attempt", "logs", &id]);
-    assert!(readable.contains("agent: Looking at the repo") && readable.contains("-> $ ls"), "{readable}");
+    assert!(
+        readable.contains("agent: Looking at the repo") && readable.contains("-> $ ls"),
+        "{readable}"
+    );
 }
 
 #[test]
 fn missing_agent_binary_fails_the_attempt_with_an_install_hint() {
     let run = Run::start(&[("CADRE_CODEX_BIN", "/nonexistent/codex")]);
-    let id = run.server.ok(&["attempt", "start", "WEB-1", "--agent", "codex"]).trim().to_owned();
+    let id = run
+        .server
+        .ok(&["attempt", "start", "WEB-1", "--agent", "codex"])
+        .trim()
+        .to_owned();
     let a = run.settled(&id);
     assert_eq!(a["status"], "failed");
-    assert_eq!(a["failure_reason"], "agent `codex` not found: install it or set CADRE_CODEX_BIN");
+    assert_eq!(
+        a["failure_reason"],
+        "agent `codex` not found: install it or set CADRE_CODEX_BIN"
+    );
 }
 
 #[test]
 fn stop_terminates_a_hanging_agent_and_records_the_signal() {
     let run = Run::start(&[]);
     let id = run.attempt(&["text working", "hang"]);
-    run.wait_for(&id, |a| a["log_len"].as_i64().unwrap_or(0) >= 3 && a["status"] == "running");
+    run.wait_for(&id, |a| {
+        a["log_len"].as_i64().unwrap_or(0) >= 3 && a["status"] == "running"
+    });
     let stopped = run.server.ok(&["attempt", "stop", &id]);
-    assert!(stopped.contains("stopping") || stopped.contains("stopped"), "{stopped}");
+    assert!(
+        stopped.contains("stopping") || stopped.contains("stopped"),
+        "{stopped}"
+    );
     let a = run.settled(&id);
     assert_eq!(a["status"], "stopped", "{a}");
     assert_eq!(a["processes"][0]["signal"], 15, "SIGTERM was enough: {a}");
     let again = run.server.cli(&["attempt", "stop", &id]);
-    assert!(!again.success() && again.stderr().contains("already stopped"), "{}", again.stderr());
+    assert!(
+        !again.success() && again.stderr().contains("already stopped"),
+        "{}",
+        again.stderr()
+    );
 }
 
 #[test]
@@ -143,17 +212,40 @@ fn silent_agent_is_failed_as_stalled_by_the_idle_watchdog() {
     let id = run.attempt(&["hang"]);
     let a = run.settled(&id);
     assert_eq!(a["status"], "failed");
-    assert!(a["failure_reason"].as_str().is_some_and(|r| r.starts_with("stalled")), "{a}");
+    assert!(
+        a["failure_reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("stalled")),
+        "{a}"
+    );
 }
 
 #[test]
 fn profile_timeout_fails_a_long_run() {
     let run = Run::start(&[]);
-    run.server.ok(&["profile", "add", "quick", "--agent", "claude-code", "--timeout", "1", "--project", "WEB"]);
+    run.server.ok(&[
+        "profile",
+        "add",
+        "quick",
+        "--agent",
+        "claude-code",
+        "--timeout",
+        "1",
+        "--project",
+        "WEB",
+    ]);
     let steps = "@step text tick\n@step sleep 500\n@step text tick\n@step sleep 500\n@step text tick\n@step hang\n";
     let id = run
         .server
-        .ok(&["attempt", "start", "WEB-1", "--profile", "quick", "--prompt", steps])
+        .ok(&[
+            "attempt",
+            "start",
+            "WEB-1",
+            "--profile",
+            "quick",
+            "--prompt",
+            steps,
+        ])
         .trim()
         .to_owned();
     let a = run.settled(&id);
@@ -170,14 +262,26 @@ fn transient_failures_are_retried_and_permanent_ones_are_not() {
     assert_eq!(a["retry_count"], 2, "two retries, then give up: {a}");
     assert_eq!(a["processes"].as_array().map(Vec::len), Some(3));
     let notes = texts(&run.entries(&transient), "system_message");
-    assert_eq!(notes.len(), 2, "each retry is visible in the log: {notes:?}");
-    assert!(a["failure_reason"].as_str().is_some_and(|r| r.contains("429")), "{a}");
+    assert_eq!(
+        notes.len(),
+        2,
+        "each retry is visible in the log: {notes:?}"
+    );
+    assert!(
+        a["failure_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("429")),
+        "{a}"
+    );
 
     let permanent = run.attempt(&["stderr syntax error in config", "exit 2"]);
     let a = run.settled(&permanent);
     assert_eq!(a["status"], "failed");
     assert_eq!(a["retry_count"], 0);
-    assert_eq!(a["failure_reason"], "the agent ended with exit code 2: syntax error in config");
+    assert_eq!(
+        a["failure_reason"],
+        "the agent ended with exit code 2: syntax error in config"
+    );
 }
 
 #[test]
@@ -185,13 +289,25 @@ fn follow_up_resumes_the_agent_session() {
     let run = Run::start(&[]);
     let id = run.attempt(&["session sess-42", "text first turn", "result one"]);
     assert_eq!(run.settled(&id)["status"], "succeeded");
-    run.server.ok(&["attempt", "followup", &id, "@step text second turn\n@step result two"]);
-    let a = run.wait_for(&id, |a| a["processes"].as_array().map(Vec::len) == Some(2) && a["status"] == "succeeded");
+    run.server.ok(&[
+        "attempt",
+        "followup",
+        &id,
+        "@step text second turn\n@step result two",
+    ]);
+    let a = run.wait_for(&id, |a| {
+        a["processes"].as_array().map(Vec::len) == Some(2) && a["status"] == "succeeded"
+    });
     assert_eq!(a["session_id"], "sess-42");
-    let argv: Vec<String> = serde_json::from_value(a["processes"][1]["argv"].clone()).expect("argv");
-    let resume = argv.iter().position(|x| x == "--resume").expect("--resume in argv");
+    let argv: Vec<String> =
+        serde_json::from_value(a["processes"][1]["argv"].clone()).expect("argv");
+    let resume = argv
+        .iter()
+        .position(|x| x == "--resume")
+        .expect("--resume in argv");
     assert_eq!(argv[resume + 1], "sess-42");
-    let sessions = std::fs::read_to_string(run.repo.join(".fake-agent-sessions/sess-42.log")).expect("session log");
+    let sessions = std::fs::read_to_string(run.repo.join(".fake-agent-sessions/sess-42.log"))
+        .expect("session log");
     assert!(sessions.contains("second turn"), "{sessions}");
     let said = texts(&run.entries(&id), "assistant_message");
     assert!(said.iter().any(|t| t == "second turn"), "{said:?}");
@@ -202,10 +318,21 @@ fn follow_up_sent_while_running_is_queued_and_sent_after_the_turn() {
     let run = Run::start(&[]);
     let id = run.attempt(&["session sess-q", "text busy", "sleep 1500", "result first"]);
     run.wait_for(&id, |a| a["status"] == "running");
-    run.server.ok(&["attempt", "followup", &id, "@step text from the queue\n@step result second"]);
+    run.server.ok(&[
+        "attempt",
+        "followup",
+        &id,
+        "@step text from the queue\n@step result second",
+    ]);
     let now = run.show(&id);
-    assert_eq!(now["processes"].as_array().map(Vec::len), Some(1), "not sent while running");
-    let a = run.wait_for(&id, |a| a["processes"].as_array().map(Vec::len) == Some(2) && a["status"] == "succeeded");
+    assert_eq!(
+        now["processes"].as_array().map(Vec::len),
+        Some(1),
+        "not sent while running"
+    );
+    let a = run.wait_for(&id, |a| {
+        a["processes"].as_array().map(Vec::len) == Some(2) && a["status"] == "succeeded"
+    });
     assert_eq!(a["summary"], "second");
     let said = texts(&run.entries(&id), "assistant_message");
     assert!(said.iter().any(|t| t == "from the queue"), "{said:?}");
@@ -214,22 +341,35 @@ fn follow_up_sent_while_running_is_queued_and_sent_after_the_turn() {
 #[test]
 fn run_survives_a_server_crash_and_every_line_is_ingested_exactly_once() {
     let run = Run::start(&[]);
-    let steps: Vec<String> = (1..=30).flat_map(|i| [format!("text line {i}"), "sleep 100".to_owned()]).collect();
+    let steps: Vec<String> = (1..=30)
+        .flat_map(|i| [format!("text line {i}"), "sleep 100".to_owned()])
+        .collect();
     let mut steps: Vec<&str> = steps.iter().map(String::as_str).collect();
     steps.push("result finished");
     let id = run.attempt(&steps);
     run.wait_for(&id, |a| a["log_len"].as_i64().unwrap_or(0) >= 8);
-    let Run { server, _repo, repo } = run;
+    let Run {
+        server,
+        _repo,
+        repo,
+    } = run;
     let home = server.crash();
     std::thread::sleep(Duration::from_millis(700)); // the agent keeps working meanwhile
     let env = fake_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let run = Run { server: TestServer::start_with(home, &env), _repo, repo };
+    let run = Run {
+        server: TestServer::start_with(home, &env),
+        _repo,
+        repo,
+    };
     let a = run.settled(&id);
     assert_eq!(a["status"], "succeeded", "{a}");
     let said = texts(&run.entries(&id), "assistant_message");
     let expected: Vec<String> = (1..=30).map(|i| format!("line {i}")).collect();
-    let lines: Vec<String> = said.into_iter().filter(|t| t.starts_with("line ")).collect();
+    let lines: Vec<String> = said
+        .into_iter()
+        .filter(|t| t.starts_with("line "))
+        .collect();
     assert_eq!(lines, expected, "every line present once, in order");
     assert_eq!(a["summary"], "finished");
 }

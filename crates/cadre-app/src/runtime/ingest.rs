@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cadre_agents::supervisor::{self, ExitRecord, RunDir};
-use cadre_agents::{AgentId, FailureClass, FailureInfo, OutputPipeline, RetryPolicy, classify_failure};
+use cadre_agents::{
+    AgentId, FailureClass, FailureInfo, OutputPipeline, RetryPolicy, classify_failure,
+};
 use cadre_core::log::{LogEntryKind, Stream};
 use cadre_core::{Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, ProcessStatus};
 use cadre_store::Offsets;
@@ -72,15 +74,24 @@ impl App {
                 Err(e) => {
                     tracing::error!(%attempt, error = %e, "ingestion failed");
                     let reason = format!("cadre could not record the agent's output: {e}");
-                    let _ = app.settle(attempt, AttemptStatus::Failed, Some(reason), None).await;
+                    let _ = app
+                        .settle(attempt, AttemptStatus::Failed, Some(reason), None)
+                        .await;
                 }
             }
         });
     }
 
-    async fn ingest(self: &Arc<Self>, process: ExecutionProcess, mut stop: watch::Receiver<bool>) -> Result<Next> {
+    async fn ingest(
+        self: &Arc<Self>,
+        process: ExecutionProcess,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<Next> {
         let attempt = self.store.attempt(process.attempt_id).await?;
-        let agent: AgentId = attempt.agent.parse().map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
+        let agent: AgentId = attempt
+            .agent
+            .parse()
+            .map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
         let timeout = match &attempt.profile {
             Some(name) => self
                 .store
@@ -92,8 +103,15 @@ impl App {
             None => None,
         };
         let run = RunDir::new(process.run_dir.clone());
-        let mut pipeline = OutputPipeline::new(agent, offset(process.stdout_offset), offset(process.stderr_offset));
-        let mut tail = Tail { reads: [offset(process.stdout_offset), offset(process.stderr_offset)], stderr: String::new() };
+        let mut pipeline = OutputPipeline::new(
+            agent,
+            offset(process.stdout_offset),
+            offset(process.stderr_offset),
+        );
+        let mut tail = Tail {
+            reads: [offset(process.stdout_offset), offset(process.stderr_offset)],
+            stderr: String::new(),
+        };
         let started = Instant::now();
         let mut last_output = Instant::now();
         let mut intervention: Option<Intervention> = None;
@@ -102,14 +120,27 @@ impl App {
         loop {
             // Read the exit record *before* draining: once it exists the child has
             // exited, so the drain that follows sees every byte it wrote.
-            let exit = supervisor::read_exit(&run).map_err(|e| AppError::internal(e.to_string()))?;
-            let read = self.pump(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
+            let exit =
+                supervisor::read_exit(&run).map_err(|e| AppError::internal(e.to_string()))?;
+            let read = self
+                .pump(&attempt, &process, &run, &mut pipeline, &mut tail)
+                .await?;
             if read > 0 {
                 last_output = Instant::now();
             }
             if let Some(exit) = exit {
-                self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
-                return self.process_ended(&attempt, &process, &pipeline, &tail, Some(exit), intervention).await;
+                self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail)
+                    .await?;
+                return self
+                    .process_ended(
+                        &attempt,
+                        &process,
+                        &mut pipeline,
+                        &tail,
+                        Some(exit),
+                        intervention,
+                    )
+                    .await;
             }
             if intervention.is_none() {
                 let reason = if *stop.borrow_and_update() {
@@ -135,8 +166,11 @@ impl App {
             if process_gone(&process, &run) {
                 let since = *gone_since.get_or_insert_with(Instant::now);
                 if since.elapsed() > LOST_AFTER {
-                    self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail).await?;
-                    return self.process_ended(&attempt, &process, &pipeline, &tail, None, intervention).await;
+                    self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail)
+                        .await?;
+                    return self
+                        .process_ended(&attempt, &process, &mut pipeline, &tail, None, intervention)
+                        .await;
                 }
             } else {
                 gone_since = None;
@@ -183,8 +217,10 @@ impl App {
                 tail.reads[i] += bytes.len() as u64;
                 read_now += bytes.len();
                 let lines = pipeline.push(stream, &bytes);
-                let entries: Vec<LogEntryKind> = lines.into_iter().flat_map(|l| l.entries).collect();
-                self.store_batch(attempt, process, pipeline, entries, tail).await?;
+                let entries: Vec<LogEntryKind> =
+                    lines.into_iter().flat_map(|l| l.entries).collect();
+                self.store_batch(attempt, process, &mut *pipeline, entries, tail)
+                    .await?;
             }
             total += read_now;
             if read_now == 0 || total >= MAX_PER_TICK {
@@ -202,8 +238,13 @@ impl App {
         tail: &mut Tail,
     ) -> Result<()> {
         while self.pump(attempt, process, run, pipeline, tail).await? > 0 {}
-        let entries: Vec<LogEntryKind> = pipeline.finish().into_iter().flat_map(|l| l.entries).collect();
-        self.store_batch(attempt, process, pipeline, entries, tail).await
+        let entries: Vec<LogEntryKind> = pipeline
+            .finish()
+            .into_iter()
+            .flat_map(|l| l.entries)
+            .collect();
+        self.store_batch(attempt, process, &mut *pipeline, entries, tail)
+            .await
     }
 
     /// Stores one batch with the offsets it was read up to, then publishes it.
@@ -211,7 +252,7 @@ impl App {
         &self,
         attempt: &Attempt,
         process: &ExecutionProcess,
-        pipeline: &OutputPipeline,
+        pipeline: &mut OutputPipeline,
         entries: Vec<LogEntryKind>,
         tail: &mut Tail,
     ) -> Result<()> {
@@ -220,16 +261,26 @@ impl App {
             stdout: pipeline.consumed_offset(Stream::Stdout) as i64,
             stderr: pipeline.consumed_offset(Stream::Stderr) as i64,
         };
-        let stored = self.store.append_log(attempt.id, &entries, Some(offsets), now()).await?;
+        let stored = self
+            .store
+            .append_log(attempt.id, &entries, Some(offsets), now())
+            .await?;
         for entry in &entries {
             match entry {
-                LogEntryKind::SessionStarted { session_id } => self.record_session(attempt.id, session_id).await?,
-                LogEntryKind::Raw { stream: Stream::Stderr, text } => {
+                LogEntryKind::SessionStarted { session_id } => {
+                    self.record_session(attempt.id, session_id).await?
+                }
+                LogEntryKind::Raw {
+                    stream: Stream::Stderr,
+                    text,
+                } => {
                     tail.stderr.push_str(text);
                     tail.stderr.push('\n');
                     if tail.stderr.len() > STDERR_TAIL {
                         let cut = tail.stderr.len() - STDERR_TAIL;
-                        let cut = (cut..tail.stderr.len()).find(|i| tail.stderr.is_char_boundary(*i)).unwrap_or(0);
+                        let cut = (cut..tail.stderr.len())
+                            .find(|i| tail.stderr.is_char_boundary(*i))
+                            .unwrap_or(0);
                         tail.stderr.drain(..cut);
                     }
                 }
@@ -237,7 +288,10 @@ impl App {
             }
         }
         if !stored.is_empty() {
-            self.runtime.publish(LogBatch { attempt_id: attempt.id, entries: stored });
+            self.runtime.publish(LogBatch {
+                attempt_id: attempt.id,
+                entries: stored,
+            });
         }
         Ok(())
     }
@@ -246,7 +300,12 @@ impl App {
         let session = session_id.to_owned();
         self.write(|store| async move {
             store
-                .update_attempt(attempt, EventKind::AttemptSessionRecorded, now(), move |a| a.session_id = Some(session))
+                .update_attempt(
+                    attempt,
+                    EventKind::AttemptSessionRecorded,
+                    now(),
+                    move |a| a.session_id = Some(session),
+                )
                 .await
         })
         .await?;
@@ -258,7 +317,7 @@ impl App {
         &self,
         attempt: &Attempt,
         process: &ExecutionProcess,
-        pipeline: &OutputPipeline,
+        pipeline: &mut OutputPipeline,
         tail: &Tail,
         exit: Option<ExitRecord>,
         intervention: Option<Intervention>,
@@ -268,18 +327,37 @@ impl App {
             Some(e) => (ProcessStatus::Exited, e.exit_code, e.signal),
             None => (ProcessStatus::Lost, None, None),
         };
-        self.store.finish_process(process.id, status, code, signal, now()).await?;
+        self.store
+            .finish_process(process.id, status, code, signal, now())
+            .await?;
         let summary = pipeline.summary().map(str::to_owned);
         let current = self.store.attempt(attempt.id).await?;
         let (outcome, reason) = match (&intervention, &exit) {
-            (Some(Intervention::Stopped), _) => (AttemptStatus::Stopped, Some("stopped by user".to_owned())),
-            (Some(Intervention::Failed(reason)), _) => (AttemptStatus::Failed, Some(reason.clone())),
+            (Some(Intervention::Stopped), _) => {
+                (AttemptStatus::Stopped, Some("stopped by user".to_owned()))
+            }
+            (Some(Intervention::Failed(reason)), _) => {
+                (AttemptStatus::Failed, Some(reason.clone()))
+            }
             (None, None) => (
                 AttemptStatus::Interrupted,
-                Some("the agent process vanished without an exit status; send a follow-up to resume".to_owned()),
+                Some(
+                    "the agent process vanished without an exit status; send a follow-up to resume"
+                        .to_owned(),
+                ),
             ),
-            (None, Some(ExitRecord { error: Some(error), .. })) => (AttemptStatus::Failed, Some(error.clone())),
-            (None, Some(ExitRecord { exit_code: Some(0), .. })) => (AttemptStatus::Succeeded, None),
+            (
+                None,
+                Some(ExitRecord {
+                    error: Some(error), ..
+                }),
+            ) => (AttemptStatus::Failed, Some(error.clone())),
+            (
+                None,
+                Some(ExitRecord {
+                    exit_code: Some(0), ..
+                }),
+            ) => (AttemptStatus::Succeeded, None),
             (None, Some(e)) => {
                 let info = FailureInfo {
                     exit_code: e.exit_code,
@@ -301,8 +379,15 @@ impl App {
                     (None, Some(sig)) => format!("signal {sig}"),
                     _ => "an unknown status".to_owned(),
                 };
-                let detail = last_line(&tail.stderr).or(summary.as_deref()).unwrap_or("").to_owned();
-                let kind = if class == FailureClass::Transient { " (transient; retries used up)" } else { "" };
+                let detail = last_line(&tail.stderr)
+                    .or(summary.as_deref())
+                    .unwrap_or("")
+                    .to_owned();
+                let kind = if class == FailureClass::Transient {
+                    " (transient; retries used up)"
+                } else {
+                    ""
+                };
                 let reason = if detail.is_empty() {
                     format!("the agent ended with {how}{kind}")
                 } else {
@@ -317,13 +402,25 @@ impl App {
         {
             self.append_user_message(attempt.id, &text).await?;
             let resume = self.store.attempt(attempt.id).await?.session_id;
-            return Ok(Next::Turn(ProcessRequest { prompt: text, resume_session: resume }, None));
+            return Ok(Next::Turn(
+                ProcessRequest {
+                    prompt: text,
+                    resume_session: resume,
+                },
+                None,
+            ));
         }
         self.settle(attempt.id, outcome, reason, summary).await?;
         Ok(Next::Done)
     }
 
-    async fn schedule_retry(&self, attempt: &Attempt, exit: &ExitRecord, delay: Duration, retries: u32) -> Result<Next> {
+    async fn schedule_retry(
+        &self,
+        attempt: &Attempt,
+        exit: &ExitRecord,
+        delay: Duration,
+        retries: u32,
+    ) -> Result<Next> {
         let note = format!(
             "transient failure (exit {:?}, signal {:?}); retry {} of {} in {} s",
             exit.exit_code,
@@ -333,16 +430,26 @@ impl App {
             delay.as_secs()
         );
         self.store
-            .append_log(attempt.id, &[LogEntryKind::SystemMessage { text: note }], None, now())
+            .append_log(
+                attempt.id,
+                &[LogEntryKind::SystemMessage { text: note }],
+                None,
+                now(),
+            )
             .await?;
         let id = attempt.id;
         self.write(|store| async move {
             store
-                .update_attempt(id, EventKind::AttemptStatusChanged, now(), |a| a.retry_count += 1)
+                .update_attempt(id, EventKind::AttemptStatusChanged, now(), |a| {
+                    a.retry_count += 1
+                })
                 .await
         })
         .await?;
-        let request = ProcessRequest { prompt: attempt.prompt.clone(), resume_session: None };
+        let request = ProcessRequest {
+            prompt: attempt.prompt.clone(),
+            resume_session: None,
+        };
         Ok(Next::Turn(request, Some(delay)))
     }
 }
@@ -371,7 +478,12 @@ fn read_chunk(path: &std::path::Path, from: u64) -> Result<Vec<u8>> {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(AppError::internal(format!("cannot open {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(AppError::internal(format!(
+                "cannot open {}: {e}",
+                path.display()
+            )));
+        }
     };
     file.seek(SeekFrom::Start(from))
         .map_err(|e| AppError::internal(format!("cannot seek {}: {e}", path.display())))?;

@@ -34,7 +34,11 @@ fn running_as_root() -> bool {
 
 impl App {
     /// Builds the command for `attempt`'s next turn and starts it under the supervisor.
-    pub(crate) async fn launch_process(&self, attempt: &Attempt, request: ProcessRequest) -> Result<LaunchOutcome> {
+    pub(crate) async fn launch_process(
+        &self,
+        attempt: &Attempt,
+        request: ProcessRequest,
+    ) -> Result<LaunchOutcome> {
         let agent: AgentId = attempt
             .agent
             .parse()
@@ -104,12 +108,16 @@ impl App {
         let shim = config.shim.clone();
         let run = RunDir::new(run_dir);
         let spec = RunSpec { command, cwd };
-        let launched = tokio::task::spawn_blocking(move || supervisor::launch(&shim, &run, &spec, Duration::from_secs(10)))
-            .await
-            .map_err(|e| AppError::internal(format!("launch task failed: {e}")))?;
+        let launched = tokio::task::spawn_blocking(move || {
+            supervisor::launch(&shim, &run, &spec, Duration::from_secs(10))
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("launch task failed: {e}")))?;
         match launched {
             Ok(Launched::Running(started)) => {
-                self.store.set_process_pid(process.id, started.pid, started.pgid).await?;
+                self.store
+                    .set_process_pid(process.id, started.pid, started.pgid)
+                    .await?;
                 Ok(LaunchOutcome::Running(ExecutionProcess {
                     pid: Some(started.pid),
                     pgid: Some(started.pgid),
@@ -130,7 +138,9 @@ impl App {
                 self.store
                     .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
                     .await?;
-                Ok(LaunchOutcome::NotStarted(format!("could not start the agent: {e}")))
+                Ok(LaunchOutcome::NotStarted(format!(
+                    "could not start the agent: {e}"
+                )))
             }
         }
     }

@@ -45,7 +45,10 @@ impl RuntimeConfig {
     /// Defaults for a shim started as `program __supervise RUN_DIR`.
     pub fn new(shim_program: PathBuf) -> Self {
         Self {
-            shim: ShimCommand { program: shim_program, args: vec!["__supervise".to_owned()] },
+            shim: ShimCommand {
+                program: shim_program,
+                args: vec!["__supervise".to_owned()],
+            },
             env: std::env::vars().collect(),
             stop_grace: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30 * 60),
@@ -80,7 +83,11 @@ const LOG_CAPACITY: usize = 256;
 impl Runtime {
     pub(crate) fn new(config: RuntimeConfig) -> Self {
         let (logs, _) = broadcast::channel(LOG_CAPACITY);
-        Self { config, stops: Mutex::new(HashMap::new()), logs }
+        Self {
+            config,
+            stops: Mutex::new(HashMap::new()),
+            logs,
+        }
     }
 
     /// Registers an ingester for `attempt`; returns its stop receiver, or `None`
@@ -96,7 +103,10 @@ impl Runtime {
     }
 
     fn unregister(&self, attempt: AttemptId) {
-        self.stops.lock().unwrap_or_else(|e| e.into_inner()).remove(&attempt);
+        self.stops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&attempt);
     }
 
     /// Asks the ingester of `attempt` to stop its process; false if none runs.
@@ -110,7 +120,10 @@ impl Runtime {
 
     /// Whether an ingester runs for `attempt`.
     pub(crate) fn is_active(&self, attempt: AttemptId) -> bool {
-        self.stops.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&attempt)
+        self.stops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&attempt)
     }
 
     pub(crate) fn publish(&self, batch: LogBatch) {

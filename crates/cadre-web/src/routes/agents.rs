@@ -56,7 +56,10 @@ async fn agents(State(app): State<AppState>) -> ApiResult<Json<Vec<AgentView>>> 
     ))
 }
 
-async fn save(State(app): State<AppState>, ApiJson(body): ApiJson<ProfileBody>) -> ApiResult<(StatusCode, Json<ProfileView>)> {
+async fn save(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<ProfileBody>,
+) -> ApiResult<(StatusCode, Json<ProfileView>)> {
     let project: Option<ProjectRef> = body.project.as_deref().map(parse_ref).transpose()?;
     let env = body
         .env
@@ -64,7 +67,9 @@ async fn save(State(app): State<AppState>, ApiJson(body): ApiJson<ProfileBody>) 
         .map(|pair| {
             pair.split_once('=')
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| ApiError::bad_request(format!("env entry `{pair}` must be KEY=VALUE")))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("env entry `{pair}` must be KEY=VALUE"))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let profile = Profile {
@@ -80,7 +85,10 @@ async fn save(State(app): State<AppState>, ApiJson(body): ApiJson<ProfileBody>) 
     Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
-async fn list(State(app): State<AppState>, ApiQuery(q): ApiQuery<ScopeQuery>) -> ApiResult<Json<Vec<ProfileView>>> {
+async fn list(
+    State(app): State<AppState>,
+    ApiQuery(q): ApiQuery<ScopeQuery>,
+) -> ApiResult<Json<Vec<ProfileView>>> {
     let project: Option<ProjectRef> = q.project.as_deref().map(parse_ref).transpose()?;
     let profiles = app.profiles(project.as_ref()).await?;
     Ok(Json(profiles.into_iter().map(Into::into).collect()))

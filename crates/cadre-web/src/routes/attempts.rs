@@ -52,18 +52,29 @@ async fn start(
     ApiJson(body): ApiJson<StartBody>,
 ) -> ApiResult<(StatusCode, Json<AttemptView>)> {
     let task: TaskRef = parse_ref(&task)?;
-    let input = StartAttempt { agent: body.agent, profile: body.profile, prompt: body.prompt, base_branch: body.base_branch };
+    let input = StartAttempt {
+        agent: body.agent,
+        profile: body.profile,
+        prompt: body.prompt,
+        base_branch: body.base_branch,
+    };
     let attempt = app.0.start_attempt(&task, input).await?;
     Ok((StatusCode::ACCEPTED, Json(attempt.into())))
 }
 
-async fn list(State(app): State<AppState>, ApiPath(task): ApiPath<String>) -> ApiResult<Json<Vec<AttemptView>>> {
+async fn list(
+    State(app): State<AppState>,
+    ApiPath(task): ApiPath<String>,
+) -> ApiResult<Json<Vec<AttemptView>>> {
     let task: TaskRef = parse_ref(&task)?;
     let attempts = app.attempts_of_task(&task).await?;
     Ok(Json(attempts.into_iter().map(Into::into).collect()))
 }
 
-async fn show(State(app): State<AppState>, ApiPath(attempt): ApiPath<AttemptId>) -> ApiResult<Json<AttemptDetailView>> {
+async fn show(
+    State(app): State<AppState>,
+    ApiPath(attempt): ApiPath<AttemptId>,
+) -> ApiResult<Json<AttemptDetailView>> {
     let detail = app.attempt(attempt).await?;
     Ok(Json(AttemptDetailView {
         attempt: detail.attempt.into(),
@@ -81,7 +92,10 @@ async fn follow_up(
     Ok((StatusCode::ACCEPTED, Json(attempt.into())))
 }
 
-async fn stop(State(app): State<AppState>, ApiPath(attempt): ApiPath<AttemptId>) -> ApiResult<Json<AttemptView>> {
+async fn stop(
+    State(app): State<AppState>,
+    ApiPath(attempt): ApiPath<AttemptId>,
+) -> ApiResult<Json<AttemptView>> {
     Ok(Json(app.stop_attempt(attempt).await?.into()))
 }
 
@@ -91,11 +105,17 @@ async fn logs(
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<Json<Vec<LogEntryView>>> {
     let page = match (q.after, q.before) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("use either `after` or `before`, not both")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "use either `after` or `before`, not both",
+            ));
+        }
         (Some(after), None) => LogPage::After(after),
         (None, Some(before)) => LogPage::Before(before),
         (None, None) => LogPage::Latest,
     };
-    let entries = app.log_entries(attempt, page, q.limit.unwrap_or(200)).await?;
+    let entries = app
+        .log_entries(attempt, page, q.limit.unwrap_or(200))
+        .await?;
     Ok(Json(entries.into_iter().map(Into::into).collect()))
 }

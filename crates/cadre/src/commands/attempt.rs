@@ -13,7 +13,14 @@ use crate::output;
 
 pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
     match cmd {
-        AttemptCommand::Start { task, agent, profile, prompt, base_branch, format } => {
+        AttemptCommand::Start {
+            task,
+            agent,
+            profile,
+            prompt,
+            base_branch,
+            format,
+        } => {
             let body = json!({ "agent": agent, "profile": profile, "prompt": prompt, "base_branch": base_branch });
             let path = format!("/tasks/{}/attempts", segment(&task));
             let attempt: AttemptView = client.call(Method::POST, &path, Some(&body)).await?;
@@ -23,13 +30,22 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
             println!("{}", attempt.id);
         }
         AttemptCommand::List { task, format } => {
-            let attempts: Vec<AttemptView> = client.get(&format!("/tasks/{}/attempts", segment(&task))).await?;
+            let attempts: Vec<AttemptView> = client
+                .get(&format!("/tasks/{}/attempts", segment(&task)))
+                .await?;
             if format.json {
                 return output::json(&attempts);
             }
             let rows = attempts
                 .into_iter()
-                .map(|a| vec![a.id, a.agent, a.status, a.created_at.format("%Y-%m-%d %H:%M").to_string()])
+                .map(|a| {
+                    vec![
+                        a.id,
+                        a.agent,
+                        a.status,
+                        a.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    ]
+                })
                 .collect();
             output::table(&["ID", "AGENT", "STATUS", "CREATED"], rows);
         }
@@ -44,7 +60,11 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
                 ("agent", a.agent),
                 ("status", a.status),
                 ("session", a.session_id.unwrap_or_else(|| "-".into())),
-                ("directory", a.worktree_path.unwrap_or_else(|| "(project checkout)".into())),
+                (
+                    "directory",
+                    a.worktree_path
+                        .unwrap_or_else(|| "(project checkout)".into()),
+                ),
                 ("retries", a.retry_count.to_string()),
                 ("reason", a.failure_reason.unwrap_or_else(|| "-".into())),
                 ("log entries", d.log_len.to_string()),
@@ -53,14 +73,28 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
                 println!("\n{summary}");
             }
         }
-        AttemptCommand::Logs { id, follow, format } => logs(client, &id, follow, format.json).await?,
+        AttemptCommand::Logs { id, follow, format } => {
+            logs(client, &id, follow, format.json).await?
+        }
         AttemptCommand::Stop { id } => {
-            let a: AttemptView = client.call(Method::POST, &format!("/attempts/{}/stop", segment(&id)), None::<&()>).await?;
+            let a: AttemptView = client
+                .call(
+                    Method::POST,
+                    &format!("/attempts/{}/stop", segment(&id)),
+                    None::<&()>,
+                )
+                .await?;
             println!("attempt {} is {}", a.id, a.status);
         }
         AttemptCommand::Followup { id, text } => {
             let body = json!({ "text": text });
-            let a: AttemptView = client.call(Method::POST, &format!("/attempts/{}/followups", segment(&id)), Some(&body)).await?;
+            let a: AttemptView = client
+                .call(
+                    Method::POST,
+                    &format!("/attempts/{}/followups", segment(&id)),
+                    Some(&body),
+                )
+                .await?;
             println!("follow-up sent to {} ({})", a.id, a.status);
         }
     }
@@ -71,8 +105,12 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
 async fn logs(client: &Client, id: &str, follow: bool, json: bool) -> Result<()> {
     let mut after = 0;
     loop {
-        let page: Vec<LogEntryView> =
-            client.get(&format!("/attempts/{}/logs?after={after}&limit=1000", segment(id))).await?;
+        let page: Vec<LogEntryView> = client
+            .get(&format!(
+                "/attempts/{}/logs?after={after}&limit=1000",
+                segment(id)
+            ))
+            .await?;
         for entry in &page {
             if json {
                 println!("{}", serde_json::to_string(entry)?);
@@ -88,15 +126,35 @@ async fn logs(client: &Client, id: &str, follow: bool, json: bool) -> Result<()>
             return Ok(());
         }
         let a: AttemptView = client.get(&format!("/attempts/{}", segment(id))).await?;
-        if matches!(a.status.as_str(), "succeeded" | "failed" | "stopped" | "interrupted") {
+        if matches!(
+            a.status.as_str(),
+            "succeeded" | "failed" | "stopped" | "interrupted"
+        ) {
             // One more page: entries stored just before the attempt settled.
-            let rest: Vec<LogEntryView> =
-                client.get(&format!("/attempts/{}/logs?after={after}&limit=1000", segment(id))).await?;
+            let rest: Vec<LogEntryView> = client
+                .get(&format!(
+                    "/attempts/{}/logs?after={after}&limit=1000",
+                    segment(id)
+                ))
+                .await?;
             for entry in &rest {
-                println!("{}", if json { serde_json::to_string(entry)? } else { render(&entry.entry) });
+                println!(
+                    "{}",
+                    if json {
+                        serde_json::to_string(entry)?
+                    } else {
+                        render(&entry.entry)
+                    }
+                );
             }
             if !json {
-                println!("-- attempt {}{}", a.status, a.failure_reason.map(|r| format!(": {r}")).unwrap_or_default());
+                println!(
+                    "-- attempt {}{}",
+                    a.status,
+                    a.failure_reason
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                );
             }
             return Ok(());
         }
@@ -135,7 +193,11 @@ pub fn render(entry: &Value) -> String {
             let output = text(entry, "output");
             let first = output.lines().next().unwrap_or("");
             let more = output.lines().count().saturating_sub(1);
-            let more = if more > 0 { format!(" (+{more} lines)") } else { String::new() };
+            let more = if more > 0 {
+                format!(" (+{more} lines)")
+            } else {
+                String::new()
+            };
             format!("  <- {}: {first}{more}", text(entry, "status"))
         }
         "system_message" => format!("[system] {}", text(entry, "text")),
@@ -144,7 +206,10 @@ pub fn render(entry: &Value) -> String {
             "[usage] {} in / {} out{}",
             entry["input_tokens"],
             entry["output_tokens"],
-            entry["cost_usd"].as_f64().map(|c| format!(", ${c:.4}")).unwrap_or_default()
+            entry["cost_usd"]
+                .as_f64()
+                .map(|c| format!(", ${c:.4}"))
+                .unwrap_or_default()
         ),
         "session_started" => format!("[session {}]", text(entry, "session_id")),
         "raw" => format!("[{}] {}", text(entry, "stream"), text(entry, "text")),

@@ -5,6 +5,7 @@ mod events;
 mod goal;
 mod profile;
 mod project;
+pub mod supervise;
 mod task;
 
 use anyhow::Result;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Attempt(cmd) => attempt::run(&client, cmd).await,
         Command::Agents { format } => profile::agents(&client, format).await,
         Command::Profile(cmd) => profile::run(&client, cmd).await,
+        Command::Supervise { .. } => unreachable!("dispatched in main before the runtime"),
     }
 }
 

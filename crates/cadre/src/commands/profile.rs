@@ -19,7 +19,11 @@ pub async fn agents(client: &Client, format: Format) -> Result<()> {
         .map(|a| {
             vec![
                 a.id,
-                if a.installed { "yes".into() } else { "no".into() },
+                if a.installed {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 a.path.unwrap_or_else(|| "-".into()),
                 a.version.unwrap_or_else(|| "-".into()),
             ]
@@ -31,7 +35,16 @@ pub async fn agents(client: &Client, format: Format) -> Result<()> {
 
 pub async fn run(client: &Client, cmd: ProfileCommand) -> Result<()> {
     match cmd {
-        ProfileCommand::Add { name, agent, model, args, env, timeout, project, format } => {
+        ProfileCommand::Add {
+            name,
+            agent,
+            model,
+            args,
+            env,
+            timeout,
+            project,
+            format,
+        } => {
             let body = json!({
                 "name": name, "agent": agent, "model": model, "args": args, "env": env,
                 "timeout_secs": timeout, "project": project,
@@ -58,7 +71,11 @@ pub async fn run(client: &Client, cmd: ProfileCommand) -> Result<()> {
                         p.name,
                         p.agent,
                         p.model.unwrap_or_else(|| "-".into()),
-                        if p.project_id.is_some() { "project".into() } else { "global".into() },
+                        if p.project_id.is_some() {
+                            "project".into()
+                        } else {
+                            "global".into()
+                        },
                         p.args.join(" "),
                     ]
                 })
