@@ -1,7 +1,7 @@
 //! Benchmark of cadre-git's hot paths, printed as figures (run with
 //! `cargo bench -p cadre-git`): worktree creation through [`WorktreeManager`]
 //! versus a bare `git worktree add` on the same repository, and the diff of a
-//! worktree touching 2,000 files. Results go to `BENCH_RESULTS.md`.
+//! worktree touching 2,000 files. Results are recorded in the workspace `BENCHMARKS.md`.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
