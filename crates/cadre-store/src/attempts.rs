@@ -7,7 +7,7 @@ use cadre_core::{
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::codec::{from_json, parse, parse_opt, to_json, to_value};
-use crate::events::append;
+use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
 const ATTEMPT_COLUMNS: &str =
@@ -235,12 +235,7 @@ impl Store {
         let mut attempt = fetch_attempt(&mut tx, id).await?;
         change(&mut attempt);
         write_attempt(&mut tx, &attempt).await?;
-        let event = append(&mut tx, attempt_event(kind, &attempt), now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: attempt,
-            events: vec![event],
-        })
+        commit_with(tx, attempt_event(kind, &attempt), now, attempt).await
     }
 
     /// Records a process about to be launched.
@@ -356,12 +351,7 @@ impl Store {
             .project(a.project_id)
             .task(a.task_id)
             .attempt(attempt);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: id,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, id).await
     }
 
     /// Takes the oldest unsent follow-up of an attempt, marking it sent.

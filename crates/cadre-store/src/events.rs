@@ -64,6 +64,22 @@ pub(crate) async fn append(
     })
 }
 
+/// Appends `event`, commits `tx`, and returns `value` with the recorded event: the
+/// common ending of every single-event write.
+pub(crate) async fn commit_with<T>(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    event: NewEvent,
+    now: Timestamp,
+    value: T,
+) -> Result<crate::Committed<T>> {
+    let event = append(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(crate::Committed {
+        value,
+        events: vec![event],
+    })
+}
+
 impl Store {
     /// Events with `seq > after`, oldest first, at most `limit` of them.
     ///

@@ -6,7 +6,7 @@ use cadre_core::{
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::codec::{parse, to_value};
-use crate::events::append;
+use crate::events::commit_with;
 use crate::{Committed, Result, Store, StoreError};
 
 const COLUMNS: &str = "id, project_id, title, description, status, created_at, updated_at";
@@ -71,12 +71,7 @@ impl Store {
         let event = NewEvent::new(EventKind::GoalCreated, to_value(&goal))
             .project(project)
             .goal(goal.id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: goal,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, goal).await
     }
 
     /// The goal with `id`.
@@ -125,12 +120,7 @@ impl Store {
         let event = NewEvent::new(EventKind::GoalUpdated, to_value(&goal))
             .project(goal.project_id)
             .goal(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: goal,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, goal).await
     }
 
     /// Deletes a goal; its tasks stay, without a goal.
@@ -145,11 +135,6 @@ impl Store {
         let event = NewEvent::new(EventKind::GoalDeleted, payload)
             .project(goal.project_id)
             .goal(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: goal,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, goal).await
     }
 }

@@ -4,7 +4,7 @@ use cadre_core::{EventKind, NewEvent, Profile, ProjectId, Timestamp};
 use sqlx::FromRow;
 
 use crate::codec::{from_json, parse, to_json, to_value};
-use crate::events::append;
+use crate::events::commit_with;
 use crate::{Committed, Result, Store, StoreError};
 
 #[derive(FromRow)]
@@ -65,12 +65,7 @@ impl Store {
         .await?;
         let mut event = NewEvent::new(EventKind::ProfileSaved, to_value(&profile));
         event.project_id = profile.project_id;
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: profile,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, profile).await
     }
 
     /// Profiles visible from `project`: its own and the global ones (all when `None`).
@@ -122,11 +117,6 @@ impl Store {
             serde_json::json!({ "name": name }),
         );
         event.project_id = project;
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: (),
-            events: vec![event],
-        })
+        commit_with(tx, event, now, ()).await
     }
 }

@@ -4,7 +4,7 @@ use cadre_core::{EventKind, NewEvent, Project, ProjectId, ProjectKey, ProjectPat
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::codec::{from_json, parse, to_json, to_value};
-use crate::events::append;
+use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
 const COLUMNS: &str =
@@ -92,12 +92,7 @@ impl Store {
         .await?;
         let event =
             NewEvent::new(EventKind::ProjectCreated, to_value(&project)).project(project.id);
-        let event = append(&mut tx, event, project.created_at).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: project,
-            events: vec![event],
-        })
+        commit_with(tx, event, project.created_at, project).await
     }
 
     /// The project with `id`.
@@ -154,12 +149,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let event = NewEvent::new(EventKind::ProjectUpdated, to_value(&project)).project(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: project,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, project).await
     }
 
     /// Deletes the project with `id` and, by cascade, its goals and tasks.

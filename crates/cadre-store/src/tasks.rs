@@ -14,7 +14,7 @@ use cadre_core::{
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::codec::{from_json, parse, parse_opt, to_json, to_value};
-use crate::events::append;
+use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
 /// Which tasks to list. Empty fields do not filter.
@@ -308,12 +308,7 @@ impl Store {
         let event = NewEvent::new(EventKind::TaskCreated, to_value(&task))
             .project(project)
             .task(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: task,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, task).await
     }
 
     /// The task with `id`.
@@ -407,12 +402,7 @@ impl Store {
         let event = NewEvent::new(EventKind::TaskUpdated, to_value(&task))
             .project(task.project_id)
             .task(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: task,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, task).await
     }
 
     /// Moves a task to `to` at `position` (0-based within the column; end when `None`).
@@ -476,12 +466,7 @@ impl Store {
         let event = NewEvent::new(EventKind::TaskMoved, payload)
             .project(task.project_id)
             .task(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: task,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, task).await
     }
 
     /// Every recorded status change of a task, oldest first.
@@ -518,12 +503,7 @@ impl Store {
         let event = NewEvent::new(EventKind::TaskDeleted, payload)
             .project(task.project_id)
             .task(id);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: task,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, task).await
     }
 
     /// Makes `task` depend on `depends_on`. Both must be in the same project, and
@@ -604,12 +584,7 @@ impl Store {
         let event = NewEvent::new(EventKind::TaskDependencyRemoved, payload)
             .project(after.project_id)
             .task(task);
-        let event = append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(Committed {
-            value: after,
-            events: vec![event],
-        })
+        commit_with(tx, event, now, after).await
     }
 }
 
