@@ -373,3 +373,66 @@ fn run_survives_a_server_crash_and_every_line_is_ingested_exactly_once() {
     assert_eq!(lines, expected, "every line present once, in order");
     assert_eq!(a["summary"], "finished");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempt_stream_replays_after_last_event_id_then_delivers_live_entries_and_status() {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    let run = tokio::task::spawn_blocking(|| Run::start(&[]))
+        .await
+        .expect("start");
+    let run = std::sync::Arc::new(run);
+    let r = run.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        let id = r.attempt(&["text one", "sleep 1200", "text two", "result done"]);
+        r.wait_for(&id, |a| a["log_len"].as_i64().unwrap_or(0) >= 3);
+        id
+    })
+    .await
+    .expect("attempt");
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/v1/attempts/{id}/stream", run.server.url))
+        .header("last-event-id", "1")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    let mut stream = resp.bytes_stream().eventsource();
+    let mut seqs = vec![];
+    let mut said = vec![];
+    let mut statuses = vec![];
+    while let Ok(Some(Ok(event))) =
+        tokio::time::timeout(Duration::from_secs(20), stream.next()).await
+    {
+        let data: Value = serde_json::from_str(&event.data).expect("json");
+        match event.event.as_str() {
+            "attempt.log.appended" => {
+                seqs.push(event.id.parse::<i64>().expect("seq id"));
+                if data["entry"]["kind"] == "assistant_message" {
+                    said.push(data["entry"]["text"].as_str().unwrap_or("").to_owned());
+                }
+            }
+            "attempt.status" => {
+                statuses.push(data["status"].as_str().unwrap_or("").to_owned());
+                if data["status"] == "succeeded" {
+                    break;
+                }
+            }
+            other => panic!("unexpected event {other}"),
+        }
+    }
+    assert_eq!(seqs.first(), Some(&2), "replay starts after Last-Event-ID");
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "no gap, no repeat: {seqs:?}"
+    );
+    assert!(
+        said.contains(&"one".to_owned()) && said.contains(&"two".to_owned()),
+        "replayed and live: {said:?}"
+    );
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("succeeded"),
+        "{statuses:?}"
+    );
+}

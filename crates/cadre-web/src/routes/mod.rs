@@ -1,6 +1,7 @@
 //! The API's routes, one module per resource.
 
 mod agents;
+mod attempt_stream;
 mod attempts;
 mod events;
 mod goals;
@@ -25,6 +26,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(goals::routes())
         .merge(events::routes())
         .merge(attempts::routes())
+        .merge(attempt_stream::routes())
         .merge(agents::routes())
         .fallback(not_found)
 }
