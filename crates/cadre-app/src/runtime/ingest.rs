@@ -43,9 +43,55 @@ enum Intervention {
     Failed(String),
 }
 
+/// What the ingester keeps between ticks: open output files positioned at the read
+/// offset, one reusable read buffer, the stderr tail, and the shim's pid. Kept so an
+/// idle tick costs two `read` calls, not opens, seeks and allocations.
 struct Tail {
+    files: [Option<std::fs::File>; 2],
     reads: [u64; 2],
+    buf: Vec<u8>,
     stderr: String,
+    shim_pid: Option<i32>,
+}
+
+impl Tail {
+    fn new(stdout_offset: u64, stderr_offset: u64) -> Self {
+        Self {
+            files: [None, None],
+            reads: [stdout_offset, stderr_offset],
+            buf: Vec::new(),
+            stderr: String::new(),
+            shim_pid: None,
+        }
+    }
+
+    /// Reads up to [`CHUNK`] new bytes of stream `i` into `self.buf` (empty when
+    /// nothing is new or the file does not exist yet). The file is opened once and
+    /// then read sequentially from where the last read ended.
+    fn read(&mut self, i: usize, path: &std::path::Path) -> Result<()> {
+        self.buf.clear();
+        if self.files[i].is_none() {
+            let mut file = match std::fs::File::open(path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_error("open", path, e)),
+            };
+            file.seek(SeekFrom::Start(self.reads[i]))
+                .map_err(|e| io_error("seek", path, e))?;
+            self.files[i] = Some(file);
+        }
+        if let Some(file) = self.files[i].as_mut() {
+            file.take(CHUNK as u64)
+                .read_to_end(&mut self.buf)
+                .map_err(|e| io_error("read", path, e))?;
+        }
+        self.reads[i] += self.buf.len() as u64;
+        Ok(())
+    }
+}
+
+fn io_error(action: &str, path: &std::path::Path, e: std::io::Error) -> AppError {
+    AppError::internal(format!("cannot {action} {}: {e}", path.display()))
 }
 
 impl App {
@@ -108,10 +154,7 @@ impl App {
             offset(process.stdout_offset),
             offset(process.stderr_offset),
         );
-        let mut tail = Tail {
-            reads: [offset(process.stdout_offset), offset(process.stderr_offset)],
-            stderr: String::new(),
-        };
+        let mut tail = Tail::new(offset(process.stdout_offset), offset(process.stderr_offset));
         let started = Instant::now();
         let mut last_output = Instant::now();
         let mut intervention: Option<Intervention> = None;
@@ -163,7 +206,7 @@ impl App {
                     self.begin_stop(&process, config.stop_grace);
                 }
             }
-            if process_gone(&process, &run) {
+            if process_gone(&process, &run, &mut tail.shim_pid) {
                 let since = *gone_since.get_or_insert_with(Instant::now);
                 if since.elapsed() > LOST_AFTER {
                     self.drain_and_finish(&attempt, &process, &run, &mut pipeline, &mut tail)
@@ -210,13 +253,12 @@ impl App {
             let mut read_now = 0;
             for (i, stream) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
                 let path = if i == 0 { run.stdout() } else { run.stderr() };
-                let bytes = read_chunk(&path, tail.reads[i])?;
-                if bytes.is_empty() {
+                tail.read(i, &path)?;
+                if tail.buf.is_empty() {
                     continue;
                 }
-                tail.reads[i] += bytes.len() as u64;
-                read_now += bytes.len();
-                let lines = pipeline.push(stream, &bytes);
+                read_now += tail.buf.len();
+                let lines = pipeline.push(stream, &tail.buf);
                 let entries: Vec<LogEntryKind> =
                     lines.into_iter().flat_map(|l| l.entries).collect();
                 self.store_batch(attempt, process, &mut *pipeline, entries, tail)
@@ -462,34 +504,16 @@ fn last_line(text: &str) -> Option<&str> {
     text.lines().rev().map(str::trim).find(|l| !l.is_empty())
 }
 
-/// Whether neither the agent's process group nor its shim exists any more.
-fn process_gone(process: &ExecutionProcess, run: &RunDir) -> bool {
+/// Whether neither the agent's process group nor its shim exists any more. The
+/// shim's pid is read from `started.json` once and cached in `shim_pid`.
+fn process_gone(process: &ExecutionProcess, run: &RunDir, shim_pid: &mut Option<i32>) -> bool {
     let group_alive = process.pgid.is_some_and(supervisor::group_alive);
-    let shim_alive = supervisor::read_started(run)
-        .ok()
-        .flatten()
-        .is_some_and(|s| supervisor::is_alive(s.shim_pid));
+    if shim_pid.is_none() {
+        *shim_pid = supervisor::read_started(run)
+            .ok()
+            .flatten()
+            .map(|s| s.shim_pid);
+    }
+    let shim_alive = shim_pid.is_some_and(supervisor::is_alive);
     !group_alive && !shim_alive
-}
-
-/// Reads up to [`CHUNK`] bytes of `path` from `from`; empty when nothing is new or
-/// the file does not exist yet.
-fn read_chunk(path: &std::path::Path, from: u64) -> Result<Vec<u8>> {
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(AppError::internal(format!(
-                "cannot open {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    file.seek(SeekFrom::Start(from))
-        .map_err(|e| AppError::internal(format!("cannot seek {}: {e}", path.display())))?;
-    let mut buf = Vec::with_capacity(CHUNK);
-    file.take(CHUNK as u64)
-        .read_to_end(&mut buf)
-        .map_err(|e| AppError::internal(format!("cannot read {}: {e}", path.display())))?;
-    Ok(buf)
 }
