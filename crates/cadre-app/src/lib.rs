@@ -68,7 +68,7 @@ impl App {
         Ok(Arc::new(Self::new(store, Git::new(), config)))
     }
 
-    /// Builds an app from parts (tests use an in-memory store).
+    /// Builds an app from parts (tests pass their own store and runtime settings).
     pub fn new(store: Store, git: Git, config: AppConfig) -> Self {
         Self {
             store,

@@ -23,7 +23,6 @@ mod projects;
 mod tasks;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use cadre_core::{DomainError, Event};
@@ -114,31 +113,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Self::connect(options).await
-    }
-
-    /// Opens a private in-memory database, for tests and benchmarks.
-    pub async fn open_in_memory() -> Result<Self> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        Self::connect(options).await
-    }
-
-    async fn connect(options: SqliteConnectOptions) -> Result<Self> {
-        let in_memory = options.get_filename() == Path::new(":memory:");
         let pool = SqlitePoolOptions::new()
-            // An in-memory database exists per connection: keep exactly one.
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(if in_memory { 1 } else { 0 })
-            .idle_timeout(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(3600))
-            })
+            .max_connections(8)
+            .idle_timeout(Some(Duration::from_secs(600)))
+            .max_lifetime(Some(Duration::from_secs(3600)))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;

@@ -87,3 +87,22 @@ where
 fn path_rejection(rejection: PathRejection) -> ApiError {
     ApiError::bad_request(format!("invalid path: {}", rejection.body_text()))
 }
+
+/// The `Last-Event-ID` header of an SSE reconnect, if any; `what` names the
+/// sequence it counts, for the error message.
+pub(crate) fn last_event_id(
+    headers: &axum::http::HeaderMap,
+    what: &str,
+) -> Result<Option<i64>, ApiError> {
+    headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("Last-Event-ID must be {what} (an integer)"))
+                })
+        })
+        .transpose()
+}

@@ -585,3 +585,97 @@ async fn state_change_from_a_foreign_origin_is_refused_but_same_origin_passes() 
         "the refused request wrote nothing"
     );
 }
+
+#[tokio::test]
+async fn attempt_endpoints_refuse_bad_input_with_the_right_status() {
+    let api = Api::start();
+    let (_dir, _) = api.project("WEB").await;
+    api.task("WEB", json!({ "title": "x" })).await;
+
+    let (status, body) = api.post("/tasks/WEB-1/attempts", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(&body).1.contains("name an agent"), "{body}");
+    let (status, body) = api
+        .post("/tasks/WEB-1/attempts", json!({ "agent": "hal-9000" }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(&body).1.contains("hal-9000"), "{body}");
+    let (status, _) = api
+        .post(
+            "/tasks/WEB-1/attempts",
+            json!({ "agent": "claude-code", "profile": "nope" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, task) = api.get("/tasks/WEB-1").await;
+    assert_eq!(
+        task["status"], "todo",
+        "a refused start leaves the task where it was"
+    );
+
+    let unknown = "01890000-0000-7000-8000-000000000000";
+    let (status, body) = api.get(&format!("/attempts/{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&body).1, format!("attempt `{unknown}` not found"));
+    let (status, _) = api.get("/attempts/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api
+        .post(&format!("/attempts/{unknown}/stop"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.get(&format!("/attempts/{unknown}/stream")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = api
+        .get(&format!("/attempts/{unknown}/logs?after=1&before=9"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error_of(&body).1.contains("either `after` or `before`"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn profiles_are_saved_scoped_listed_and_removed() {
+    let api = Api::start();
+    let (_dir, _) = api.project("WEB").await;
+    let body = json!({ "name": "fast", "agent": "codex", "model": "m", "env": ["A=1"], "timeout_secs": 60 });
+    let (status, saved) = api.post("/profiles", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["env"], json!(["A=1"]));
+    let (status, body) = api
+        .post(
+            "/profiles",
+            json!({ "name": "bad", "agent": "codex", "env": ["NOEQUALS"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = api
+        .post(
+            "/profiles",
+            json!({ "name": "bad name!", "agent": "codex" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api
+        .post(
+            "/profiles",
+            json!({ "name": "p", "agent": "codex", "project": "WEB" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, all) = api.get("/profiles").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    let (status, _) = api.send(reqwest::Method::DELETE, "/profiles/p", None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "p is scoped to WEB, not global"
+    );
+    let (status, _) = api
+        .send(reqwest::Method::DELETE, "/profiles/p?project=WEB", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, all) = api.get("/profiles?project=WEB").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+}

@@ -25,8 +25,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, ApiQuery};
+use crate::error::ApiResult;
+use crate::extract::{ApiPath, ApiQuery, last_event_id};
 use crate::wire::LogEntryView;
 
 const REPLAY_PAGE: u32 = 500;
@@ -52,17 +52,7 @@ async fn stream(
 ) -> ApiResult<axum::response::Response> {
     // 404 before opening a stream for an attempt that does not exist.
     app.attempt(attempt).await?;
-    let last_event_id = headers
-        .get("last-event-id")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<i64>().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request("Last-Event-ID must be a log entry seq (an integer)")
-                })
-        })
-        .transpose()?;
+    let last_event_id = last_event_id(&headers, "a log entry seq")?;
     let after = last_event_id.or(q.after).unwrap_or(0);
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     tokio::spawn(pump(app.0.clone(), attempt, after, tx));

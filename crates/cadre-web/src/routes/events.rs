@@ -23,8 +23,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, last_event_id};
 use crate::wire::EventView;
 
 /// Events read from the database per page while replaying.
@@ -60,17 +60,7 @@ async fn events(
         let views: Vec<EventView> = events.iter().map(EventView::from).collect();
         return Ok(Json(views).into_response());
     }
-    let last_event_id = headers
-        .get("last-event-id")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<i64>().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request("Last-Event-ID must be an event seq (an integer)")
-                })
-        })
-        .transpose()?;
+    let last_event_id = last_event_id(&headers, "an event seq")?;
     let since = match last_event_id.or(q.since) {
         Some(seq) => seq,
         None => app.latest_seq().await?,
