@@ -57,6 +57,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    let shutdown = shutdown_signal()?;
     home::write_server_info(
         &data_dir,
         &ServerInfo {
@@ -75,7 +76,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     app.resume_runs()
         .await
         .context("cannot resume agent runs")?;
-    let served = cadre_web::serve(listener, app.clone(), shutdown_signal()).await;
+    let served = cadre_web::serve(listener, app.clone(), shutdown).await;
     home::remove_server_info(&data_dir);
     app.shutdown().await;
     tracing::info!("cadre stopped");
@@ -86,25 +87,18 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Installs the SIGINT and SIGTERM handlers now and returns a future that completes
+/// on either. Installing eagerly matters: `server.json` announces the server, and a
+/// signal that arrives after that must shut it down cleanly, not kill it.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutdown requested");
+        tracing::info!("shutdown requested");
+    })
 }
