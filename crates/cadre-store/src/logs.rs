@@ -30,6 +30,10 @@ impl EntryRow {
     }
 }
 
+/// Entries per INSERT statement: 6 bound values each, far below SQLite's limit of
+/// 32,766 variables, and large enough to amortize statement preparation.
+const ROWS_PER_INSERT: usize = 200;
+
 /// New output offsets of a process, stored with the entries they produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offsets {
@@ -72,27 +76,32 @@ impl Store {
         .await?;
         let attempt_text = attempt.to_string();
         let process_text = offsets.map(|o| o.process.to_string());
-        let mut stored = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.iter().enumerate() {
-            let seq = last + 1 + i as i64;
-            sqlx::query(
-                "INSERT INTO log_entries (attempt_id, seq, process_id, at, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&attempt_text)
-            .bind(seq)
-            .bind(&process_text)
-            .bind(now)
-            .bind(entry.kind_name())
-            .bind(to_json(entry))
-            .execute(&mut *tx)
-            .await?;
-            stored.push(LogEntry {
+        let stored: Vec<LogEntry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| LogEntry {
                 attempt_id: attempt,
                 process_id: offsets.map(|o| o.process),
-                seq,
+                seq: last + 1 + i as i64,
                 at: now,
                 entry: entry.clone(),
+            })
+            .collect();
+        // Multi-row inserts: one statement per ROWS_PER_INSERT entries instead of one
+        // per entry, which is most of the ingest cost (see BENCHMARKS.md).
+        for rows in stored.chunks(ROWS_PER_INSERT) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO log_entries (attempt_id, seq, process_id, at, kind, payload) ",
+            );
+            qb.push_values(rows, |mut b, row| {
+                b.push_bind(&attempt_text)
+                    .push_bind(row.seq)
+                    .push_bind(&process_text)
+                    .push_bind(now)
+                    .push_bind(row.entry.kind_name())
+                    .push_bind(to_json(&row.entry));
             });
+            qb.build().execute(&mut *tx).await?;
         }
         if let Some(o) = offsets {
             sqlx::query(

@@ -587,3 +587,117 @@ async fn every_change_appends_one_event_with_strictly_increasing_seq_replayable_
     assert_eq!(all[2].payload["to"], "in_progress");
     assert_eq!(all[1].task_id, Some(t.id));
 }
+
+#[tokio::test]
+async fn log_batches_spanning_several_inserts_keep_seq_order_offsets_and_pages() {
+    use cadre_core::log::LogEntryKind;
+    use cadre_core::{
+        Attempt, AttemptId, AttemptStatus, ExecutionProcess, ProcessKind, ProcessStatus,
+    };
+    use cadre_store::{LogPage, Offsets};
+    let (_dir, store) = store().await;
+    let p = project(&store, "WEB").await;
+    let t = store
+        .create_task(p, task("x"), Utc::now())
+        .await
+        .expect("task")
+        .value;
+    let attempt = Attempt {
+        id: AttemptId::new(),
+        task_id: t.id,
+        project_id: p,
+        agent: "claude-code".into(),
+        profile: None,
+        prompt: "p".into(),
+        base_branch: "main".into(),
+        branch: None,
+        worktree_path: None,
+        status: AttemptStatus::Queued,
+        session_id: None,
+        head_commit: None,
+        summary: None,
+        failure_reason: None,
+        retry_count: 0,
+        created_at: Utc::now(),
+        started_at: None,
+        finished_at: None,
+    };
+    let id = store
+        .create_attempt(attempt)
+        .await
+        .expect("attempt")
+        .value
+        .id;
+    let process = ExecutionProcess {
+        id: uuid::Uuid::now_v7(),
+        attempt_id: id,
+        kind: ProcessKind::Agent,
+        argv: vec!["claude".into()],
+        cwd: "/tmp".into(),
+        pid: None,
+        pgid: None,
+        status: ProcessStatus::Running,
+        exit_code: None,
+        signal: None,
+        run_dir: "/tmp/run".into(),
+        stdout_offset: 0,
+        stderr_offset: 0,
+        started_at: Utc::now(),
+        finished_at: None,
+    };
+    store.create_process(&process).await.expect("process");
+    let batch: Vec<LogEntryKind> = (0..450)
+        .map(|i| LogEntryKind::AssistantMessage {
+            text: format!("m{i}"),
+        })
+        .collect();
+    let offsets = Offsets {
+        process: process.id,
+        stdout: 12_345,
+        stderr: 67,
+    };
+    let stored = store
+        .append_log(id, &batch, Some(offsets), Utc::now())
+        .await
+        .expect("append");
+    assert_eq!(stored.first().map(|e| e.seq), Some(1));
+    store
+        .append_log(id, &batch[..3], None, Utc::now())
+        .await
+        .expect("second batch");
+    assert_eq!(store.log_len(id).await.expect("len"), 453);
+    let saved = store.process(process.id).await.expect("process");
+    assert_eq!(
+        (saved.stdout_offset, saved.stderr_offset),
+        (12_345, 67),
+        "offsets stored with the entries"
+    );
+    let all = store
+        .log_entries(id, LogPage::After(0), 1000)
+        .await
+        .expect("page");
+    let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=453).collect::<Vec<_>>());
+    assert_eq!(
+        all[449].entry,
+        LogEntryKind::AssistantMessage {
+            text: "m449".into()
+        }
+    );
+    let before = store
+        .log_entries(id, LogPage::Before(11), 5)
+        .await
+        .expect("page");
+    assert_eq!(
+        before.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![6, 7, 8, 9, 10]
+    );
+    let latest = store
+        .log_entries(id, LogPage::Latest, 2)
+        .await
+        .expect("page");
+    assert_eq!(
+        latest.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![452, 453]
+    );
+}
