@@ -92,6 +92,20 @@ pub struct CommandSpec {
     pub stdin: StdinMode,
 }
 
+/// A project script (setup, preview, verification) run by `sh -c`, with stdin
+/// closed and `env` added to the inherited environment. Scripts are the project
+/// owner's own shell text, so a shell is the point here; agent prompts never go
+/// through one.
+pub fn script_command(script: &str, env: Vec<(String, String)>) -> CommandSpec {
+    CommandSpec {
+        program: "sh".to_owned(),
+        args: vec!["-c".to_owned(), script.to_owned()],
+        env_set: env,
+        env_remove: Vec::new(),
+        stdin: StdinMode::Null,
+    }
+}
+
 /// Why a command could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {

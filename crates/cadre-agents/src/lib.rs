@@ -59,7 +59,7 @@ pub mod supervisor;
 pub use agent::{AgentId, UnknownAgent};
 pub use command::{
     BuildError, CommandSpec, CustomCommand, LaunchSpec, PermissionMode, PromptDelivery, StdinMode,
-    build_command,
+    build_command, script_command,
 };
 pub use discovery::{DiscoveredAgent, discover, discover_all, resolve_binary};
 pub use lines::{Line, LineSplitter};

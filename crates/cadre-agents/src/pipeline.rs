@@ -33,8 +33,18 @@ impl OutputPipeline {
     /// A pipeline for `agent`'s output, resuming at the given file offsets (0, 0 for a
     /// new run).
     pub fn new(agent: AgentId, stdout_offset: u64, stderr_offset: u64) -> Self {
+        Self::with_parser(parser_for(agent), stdout_offset, stderr_offset)
+    }
+
+    /// A pipeline with an explicit parser, e.g. [`crate::parsers::ScriptParser`]
+    /// for a setup script's output.
+    pub fn with_parser(
+        parser: Box<dyn OutputParser>,
+        stdout_offset: u64,
+        stderr_offset: u64,
+    ) -> Self {
         Self {
-            parser: parser_for(agent),
+            parser,
             stdout: LineSplitter::new(stdout_offset),
             stderr: LineSplitter::new(stderr_offset),
         }

@@ -6,14 +6,23 @@ use std::sync::Arc;
 use cadre_agents::{AgentId, follow_up_prompt};
 use cadre_core::log::LogEntryKind;
 use cadre_core::{
-    Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, Task, TaskRef,
-    TaskStatus, ValidationError,
+    Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, ProcessKind,
+    Project, Task, TaskRef, TaskStatus, ValidationError,
 };
 use cadre_store::LogPage;
 use tokio::sync::broadcast;
 
+use crate::prompt::{DependencyNote, build_prompt};
 use crate::runtime::{LaunchOutcome, LogBatch, ProcessRequest};
 use crate::{App, AppError, MoveTask, Result, now};
+
+/// Automatic restarts of an agent that crashed, before the attempt is left
+/// interrupted for a person.
+pub const MAX_CRASH_RETRIES: i64 = 3;
+
+/// What a resumed session is told after its previous run ended early.
+const RETRY_PROMPT: &str =
+    "Your previous run ended before you finished. Continue the task from where you stopped.";
 
 /// Input for starting an attempt.
 #[derive(Debug, Clone, Default)]
@@ -39,25 +48,10 @@ pub struct AttemptDetail {
     pub log_len: i64,
 }
 
-/// The prompt an agent gets for a task.
-pub fn task_prompt(task: &Task, extra: Option<&str>) -> String {
-    let mut prompt = format!("# {}: {}\n", task.key, task.title);
-    if !task.description.trim().is_empty() {
-        prompt.push('\n');
-        prompt.push_str(task.description.trim());
-        prompt.push('\n');
-    }
-    if let Some(extra) = extra.map(str::trim).filter(|e| !e.is_empty()) {
-        prompt.push('\n');
-        prompt.push_str(extra);
-        prompt.push('\n');
-    }
-    prompt
-}
-
 impl App {
-    /// Starts an agent on `task`. Returns at once with the queued attempt; the agent
-    /// launches in the background.
+    /// Starts an agent on `task` in a new worktree and branch. Returns at once
+    /// with the queued attempt; the setup script and the agent run in the
+    /// background.
     pub async fn start_attempt(
         self: &Arc<Self>,
         task: &TaskRef,
@@ -82,6 +76,16 @@ impl App {
         let agent_id: AgentId = agent.parse().map_err(|e: cadre_agents::UnknownAgent| {
             ValidationError::new("agent", e.to_string())
         })?;
+        let base_branch = input
+            .base_branch
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| project.base_branch.clone());
+        let id = AttemptId::new();
+        // The worktree first: a bad base branch or an unsafe name fails the
+        // request before anything is recorded or the card moves.
+        let worktree = self
+            .create_worktree(&project, &task, id, &base_branch)
+            .await?;
         if matches!(
             task.status,
             TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked
@@ -94,23 +98,35 @@ impl App {
             };
             self.move_task(&TaskRef::Id(task.id), request).await?;
         }
-        let prompt = task_prompt(&task, input.prompt.as_deref());
+        let dependencies = self.dependency_notes(&task).await?;
+        let prompt = build_prompt(
+            &task,
+            &dependencies,
+            project.instructions.as_deref(),
+            input.prompt.as_deref(),
+        );
         let attempt = Attempt {
-            id: AttemptId::new(),
+            id,
             task_id: task.id,
             project_id: project.id,
             agent: agent_id.to_string(),
             profile: input.profile,
             prompt: prompt.clone(),
-            base_branch: input.base_branch.unwrap_or(project.base_branch),
-            branch: None,
-            worktree_path: None,
+            base_branch,
+            branch: Some(worktree.branch.clone()),
+            worktree_path: Some(worktree.path.clone()),
             status: AttemptStatus::Queued,
             session_id: None,
             head_commit: None,
             summary: None,
             failure_reason: None,
             retry_count: 0,
+            parent_attempt_id: None,
+            owns_worktree: true,
+            warning: None,
+            diff_stat: None,
+            crash_retries: 0,
+            pull_request: None,
             created_at: now(),
             started_at: None,
             finished_at: None,
@@ -118,24 +134,215 @@ impl App {
         let attempt = self
             .write(|store| async move { store.create_attempt(attempt).await })
             .await?;
+        self.record_worktree_created(&attempt, &worktree).await?;
         self.append_user_message(attempt.id, &prompt).await?;
+        self.spawn_first_turn(&attempt, &project, prompt, None);
+        Ok(attempt)
+    }
+
+    /// Starts a "refine" attempt from a settled one: it resumes that attempt's
+    /// session in that attempt's worktree, and never owns (never removes) it.
+    pub async fn refine_attempt(
+        self: &Arc<Self>,
+        parent: AttemptId,
+        text: &str,
+    ) -> Result<Attempt> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ValidationError::new("prompt", "say what to refine").into());
+        }
+        let from = self.store.attempt(parent).await?;
+        if !from.status.is_settled() || self.runtime.is_active(parent) {
+            return Err(AppError::Conflict(format!(
+                "attempt {parent} is still {}: send a follow-up instead, or wait until it settles",
+                from.status
+            )));
+        }
+        let path = Self::require_worktree(&from)?;
+        let task = self.store.task(from.task_id).await?;
+        if matches!(
+            task.status,
+            TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked | TaskStatus::InReview
+        ) {
+            let request = MoveTask {
+                status: TaskStatus::InProgress,
+                position: None,
+                actor: Actor::System,
+                reason: Some(format!("refining attempt {}", parent.short())),
+            };
+            self.move_task(&TaskRef::Id(task.id), request).await?;
+        }
+        let attempt = Attempt {
+            id: AttemptId::new(),
+            prompt: text.to_owned(),
+            branch: from.branch.clone(),
+            worktree_path: Some(path),
+            status: AttemptStatus::Queued,
+            head_commit: None,
+            summary: None,
+            failure_reason: None,
+            retry_count: 0,
+            parent_attempt_id: Some(parent),
+            owns_worktree: false,
+            warning: None,
+            diff_stat: None,
+            crash_retries: 0,
+            pull_request: None,
+            created_at: now(),
+            started_at: None,
+            finished_at: None,
+            ..from
+        };
+        let attempt = self
+            .write(|store| async move { store.create_attempt(attempt).await })
+            .await?;
+        self.append_user_message(attempt.id, text).await?;
+        let resume = attempt.session_id.clone();
+        self.spawn_turn(
+            attempt.id,
+            ProcessRequest {
+                prompt: text.to_owned(),
+                resume_session: resume,
+            },
+        );
+        Ok(attempt)
+    }
+
+    /// Runs a settled attempt again by hand: resumes its session (or re-sends its
+    /// prompt) and resets its automatic retry budgets.
+    pub async fn retry_attempt(self: &Arc<Self>, attempt: AttemptId) -> Result<Attempt> {
+        let current = self.store.attempt(attempt).await?;
+        if !current.status.is_settled() || self.runtime.is_active(attempt) {
+            return Err(AppError::Conflict(format!(
+                "attempt {attempt} is still {}; stop it first",
+                current.status
+            )));
+        }
+        Self::ensure_worktree(&current)?;
+        let retried = self
+            .write(|store| async move {
+                store
+                    .update_attempt(attempt, EventKind::AttemptRetried, now(), |a| {
+                        a.retry_count = 0;
+                        a.crash_retries = 0;
+                        a.status = AttemptStatus::Queued;
+                        a.failure_reason = None;
+                        a.finished_at = None;
+                    })
+                    .await
+            })
+            .await?;
+        let request = match &current.session_id {
+            Some(session) => ProcessRequest {
+                prompt: RETRY_PROMPT.to_owned(),
+                resume_session: Some(session.clone()),
+            },
+            None => ProcessRequest {
+                prompt: current.prompt.clone(),
+                resume_session: None,
+            },
+        };
+        self.append_user_message(attempt, &request.prompt).await?;
+        self.spawn_turn(attempt, request);
+        Ok(retried)
+    }
+
+    /// The setup script if the project has one (the agent follows when it ends),
+    /// else the agent's first turn, in the background.
+    fn spawn_first_turn(
+        self: &Arc<Self>,
+        attempt: &Attempt,
+        project: &Project,
+        prompt: String,
+        resume_session: Option<String>,
+    ) {
+        let request = ProcessRequest {
+            prompt,
+            resume_session,
+        };
+        match project.setup_script.clone() {
+            Some(script) => {
+                let app = self.clone();
+                let attempt = attempt.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = app.run_setup(&attempt, &script).await {
+                        tracing::error!(attempt = %attempt.id, error = %e, "could not run the setup script");
+                    }
+                });
+            }
+            None => self.spawn_turn(attempt.id, request),
+        }
+    }
+
+    /// Runs `request` as the attempt's next turn in the background.
+    fn spawn_turn(self: &Arc<Self>, attempt: AttemptId, request: ProcessRequest) {
         let app = self.clone();
-        let id = attempt.id;
         tokio::spawn(async move {
-            if let Err(e) = app
-                .run_turn(
-                    id,
-                    ProcessRequest {
-                        prompt,
-                        resume_session: None,
-                    },
-                )
-                .await
-            {
-                tracing::error!(attempt = %id, error = %e, "could not start the attempt");
+            if let Err(e) = app.run_turn(attempt, request).await {
+                tracing::error!(%attempt, error = %e, "could not start the attempt");
             }
         });
-        Ok(attempt)
+    }
+
+    /// Launches the project's setup script as the attempt's `setup` process.
+    async fn run_setup(self: &Arc<Self>, attempt: &Attempt, script: &str) -> Result<()> {
+        self.append_system_message(attempt.id, format!("running the setup script: {script}"))
+            .await?;
+        match self
+            .launch_script(attempt, ProcessKind::Setup, script, Vec::new())
+            .await?
+        {
+            LaunchOutcome::NotStarted(reason) => {
+                self.conclude(
+                    attempt.id,
+                    AttemptStatus::Failed,
+                    Some(format!("setup script could not start: {reason}")),
+                    None,
+                )
+                .await?;
+            }
+            LaunchOutcome::Running(process) => {
+                let id = attempt.id;
+                self.write(|store| async move {
+                    store
+                        .update_attempt(id, EventKind::AttemptStarted, now(), |a| {
+                            a.status = AttemptStatus::Running;
+                            a.started_at.get_or_insert_with(now);
+                        })
+                        .await
+                })
+                .await?;
+                self.spawn_ingest(process);
+            }
+        }
+        Ok(())
+    }
+
+    /// Summaries of the task's finished dependencies, for the prompt.
+    async fn dependency_notes(&self, task: &Task) -> Result<Vec<DependencyNote>> {
+        let mut notes = Vec::new();
+        for dep in task
+            .depends_on
+            .iter()
+            .filter(|d| d.status == TaskStatus::Done)
+        {
+            let summary = self
+                .store
+                .attempts_of_task(dep.id)
+                .await?
+                .into_iter()
+                .rev()
+                .filter(|a| a.status == AttemptStatus::Succeeded)
+                .find_map(|a| a.summary);
+            if let Some(summary) = summary {
+                notes.push(DependencyNote {
+                    key: dep.key.to_string(),
+                    title: dep.title.clone(),
+                    summary,
+                });
+            }
+        }
+        Ok(notes)
     }
 
     /// Launches one turn of `attempt` and ingests it.
@@ -147,7 +354,7 @@ impl App {
         let current = self.store.attempt(attempt).await?;
         match self.launch_process(&current, request).await? {
             LaunchOutcome::NotStarted(reason) => {
-                self.settle(attempt, AttemptStatus::Failed, Some(reason), None)
+                self.conclude(attempt, AttemptStatus::Failed, Some(reason), None)
                     .await?;
             }
             LaunchOutcome::Running(process) => {
@@ -168,49 +375,13 @@ impl App {
         Ok(())
     }
 
-    /// Marks an attempt as over.
-    pub(crate) async fn settle(
-        &self,
-        attempt: AttemptId,
-        status: AttemptStatus,
-        reason: Option<String>,
-        summary: Option<String>,
-    ) -> Result<Attempt> {
-        let kind = if status == AttemptStatus::Stopped {
-            EventKind::AttemptStopped
-        } else {
-            EventKind::AttemptCompleted
-        };
-        self.write(|store| async move {
-            store
-                .update_attempt(attempt, kind, now(), move |a| {
-                    a.status = status;
-                    a.failure_reason = reason;
-                    if summary.is_some() {
-                        a.summary = summary;
-                    }
-                    a.finished_at = Some(now());
-                })
-                .await
-        })
-        .await
-    }
-
     /// Adds what the person said to the conversation.
     pub(crate) async fn append_user_message(&self, attempt: AttemptId, text: &str) -> Result<()> {
         let entry = LogEntryKind::UserMessage {
             text: text.to_owned(),
             attachments: vec![],
         };
-        let stored = self
-            .store
-            .append_log(attempt, &[entry], None, now())
-            .await?;
-        self.runtime.publish(LogBatch {
-            attempt_id: attempt,
-            entries: stored,
-        });
-        Ok(())
+        self.append_entry(attempt, entry).await
     }
 
     /// Sends a follow-up: resumes a settled attempt's session now, or queues the
@@ -221,6 +392,7 @@ impl App {
             return Err(ValidationError::new("text", "a follow-up needs some text").into());
         }
         let current = self.store.attempt(attempt).await?;
+        Self::ensure_worktree(&current)?;
         if !current.status.is_settled() || self.runtime.is_active(attempt) {
             let owned = text.to_owned();
             self.write(|store| async move { store.queue_followup(attempt, &owned, now()).await })
@@ -273,7 +445,7 @@ impl App {
             })
             .await
         } else {
-            self.settle(
+            self.conclude(
                 attempt,
                 AttemptStatus::Stopped,
                 Some("stopped by user".into()),
@@ -318,10 +490,15 @@ impl App {
     }
 
     /// Picks up every run after a start: ingesters for processes still marked
-    /// running (alive, or ended while the server was down), queued attempts launched,
-    /// and attempts whose process record is missing marked interrupted.
+    /// running (alive, or ended while the server was down); queued attempts
+    /// launched again; running attempts whose process is gone retried as crashed
+    /// (up to [`MAX_CRASH_RETRIES`] times) or else marked interrupted.
     pub async fn resume_runs(self: &Arc<Self>) -> Result<()> {
         for process in self.store.running_processes().await? {
+            if process.kind == ProcessKind::Dev {
+                // Previews are not ingested; their state is read on demand.
+                continue;
+            }
             tracing::info!(attempt = %process.attempt_id, process = %process.id, "resuming ingestion");
             self.spawn_ingest(process);
         }
@@ -337,27 +514,96 @@ impl App {
             if self.runtime.is_active(attempt.id) {
                 continue;
             }
-            if attempt.status == AttemptStatus::Queued {
-                let request = ProcessRequest {
-                    prompt: attempt.prompt.clone(),
-                    resume_session: None,
-                };
-                let app = self.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = app.run_turn(attempt.id, request).await {
-                        tracing::error!(attempt = %attempt.id, error = %e, "could not restart a queued attempt");
+            match attempt.status {
+                AttemptStatus::Queued => {
+                    let project = self.store.project(attempt.project_id).await?;
+                    let started = !self
+                        .store
+                        .processes_of_attempt(attempt.id)
+                        .await?
+                        .is_empty();
+                    let prompt = attempt.prompt.clone();
+                    if started {
+                        self.spawn_turn(
+                            attempt.id,
+                            ProcessRequest {
+                                prompt,
+                                resume_session: attempt.session_id.clone(),
+                            },
+                        );
+                    } else {
+                        self.spawn_first_turn(&attempt, &project, prompt, None);
                     }
-                });
-            } else {
-                let reason = "cadre restarted and found no running process for this attempt; send a follow-up to resume";
-                self.settle(
-                    attempt.id,
-                    AttemptStatus::Interrupted,
-                    Some(reason.into()),
-                    None,
-                )
-                .await?;
+                }
+                AttemptStatus::Stopping => {
+                    self.conclude(
+                        attempt.id,
+                        AttemptStatus::Stopped,
+                        Some("stopped by user".into()),
+                        None,
+                    )
+                    .await?;
+                }
+                _ => {
+                    let reason = "cadre restarted and found no running process for this attempt";
+                    if let Some(request) = self.crash_retry(&attempt, reason).await? {
+                        self.spawn_turn(attempt.id, request);
+                    }
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// An agent that crashed (not stopped by a person) gets another turn, up to
+    /// [`MAX_CRASH_RETRIES`] times; the count is stored and reset by a manual
+    /// retry. Returns the turn to run, or `None` once the attempt was marked
+    /// interrupted.
+    pub(crate) async fn crash_retry(
+        &self,
+        attempt: &Attempt,
+        what: &str,
+    ) -> Result<Option<ProcessRequest>> {
+        if attempt.crash_retries >= MAX_CRASH_RETRIES {
+            let reason = format!(
+                "{what}; gave up after {MAX_CRASH_RETRIES} automatic restarts: send a follow-up or retry to resume"
+            );
+            self.conclude(attempt.id, AttemptStatus::Interrupted, Some(reason), None)
+                .await?;
+            return Ok(None);
+        }
+        let n = attempt.crash_retries + 1;
+        self.append_system_message(
+            attempt.id,
+            format!("{what}; restarting the agent automatically ({n} of {MAX_CRASH_RETRIES})"),
+        )
+        .await?;
+        let id = attempt.id;
+        self.write(|store| async move {
+            store
+                .update_attempt(id, EventKind::AttemptStatusChanged, now(), |a| {
+                    a.crash_retries += 1
+                })
+                .await
+        })
+        .await?;
+        Ok(Some(match &attempt.session_id {
+            Some(session) => ProcessRequest {
+                prompt: RETRY_PROMPT.to_owned(),
+                resume_session: Some(session.clone()),
+            },
+            None => ProcessRequest {
+                prompt: attempt.prompt.clone(),
+                resume_session: None,
+            },
+        }))
+    }
+
+    /// Refuses work on an attempt whose worktree was cleaned up (409 with how to
+    /// restore it). Attempts that never had a worktree pass.
+    pub(crate) fn ensure_worktree(attempt: &Attempt) -> Result<()> {
+        if attempt.branch.is_some() {
+            Self::require_worktree(attempt)?;
         }
         Ok(())
     }

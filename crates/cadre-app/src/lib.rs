@@ -10,23 +10,41 @@
 
 mod agents;
 mod attempts;
+mod editor;
 mod error;
+mod finish;
+mod git_actions;
 mod goals;
 mod hub;
+mod preview;
 mod profiles;
 mod projects;
+mod prompt;
 mod runtime;
 mod tasks;
+mod worktrees;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cadre_git::Git;
+use cadre_git::{Git, WorktreeManager};
 use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
-pub use attempts::{AttemptDetail, StartAttempt, task_prompt};
+pub use attempts::{AttemptDetail, StartAttempt};
 pub use cadre_store::LogPage;
+pub use editor::{EditorLaunch, editor_command};
+pub use git_actions::{AttemptDiff, MergeInput, PrOutcome, RebaseResult};
+pub use preview::PreviewStatus;
+pub use prompt::task_prompt;
+/// Git types that appear in use-case results (diffs, merge strategies, errors);
+/// re-exported so the faces need no dependency on the git crate.
+pub mod git {
+    pub use cadre_git::{
+        DiffLine, FileDiff, FileStatus, GitError, Hunk, LineKind, MergeStrategy, Refusal,
+        WorktreeDiff,
+    };
+}
 pub use error::{AppError, Result};
 pub use goals::GoalFilter;
 pub use hub::{EventHub, Subscription, SubscriptionError};
@@ -41,6 +59,27 @@ pub struct AppConfig {
     pub data_dir: PathBuf,
     /// How agents are run.
     pub runtime: RuntimeConfig,
+    /// Root of attempt worktrees; `<data dir>/worktrees` by default. Never a temp
+    /// dir that the OS cleans: uncommitted agent work lives here.
+    pub worktree_root: PathBuf,
+    /// First path component of attempt branches (`cadre/WEB-12-...`).
+    pub branch_prefix: String,
+    /// How often open pull requests are polled.
+    pub pr_poll_interval: std::time::Duration,
+}
+
+impl AppConfig {
+    /// Defaults for a data dir: worktrees inside it, `cadre/` branches, PRs polled
+    /// every 60 s.
+    pub fn new(data_dir: PathBuf, runtime: RuntimeConfig) -> Self {
+        Self {
+            worktree_root: data_dir.join("worktrees"),
+            data_dir,
+            runtime,
+            branch_prefix: cadre_git::DEFAULT_BRANCH_PREFIX.to_owned(),
+            pr_poll_interval: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 /// The application: every use case hangs off this.
@@ -48,6 +87,7 @@ pub struct AppConfig {
 pub struct App {
     store: Store,
     git: Git,
+    worktrees: WorktreeManager,
     hub: EventHub,
     config: AppConfig,
     runtime: runtime::Runtime,
@@ -65,19 +105,22 @@ impl App {
             ))
         })?;
         let store = Store::open(&config.data_dir.join("cadre.db")).await?;
-        Ok(Arc::new(Self::new(store, Git::new(), config)))
+        Ok(Arc::new(Self::new(store, Git::new(), config)?))
     }
 
     /// Builds an app from parts (tests pass their own store and runtime settings).
-    pub fn new(store: Store, git: Git, config: AppConfig) -> Self {
-        Self {
+    /// Fails when the worktree root cannot be created.
+    pub fn new(store: Store, git: Git, config: AppConfig) -> Result<Self> {
+        let worktrees = WorktreeManager::new(git.clone(), &config.worktree_root)?;
+        Ok(Self {
             store,
             git,
+            worktrees,
             hub: EventHub::new(hub::DEFAULT_CAPACITY),
             runtime: runtime::Runtime::new(config.runtime.clone()),
             config,
             write_lock: Mutex::new(()),
-        }
+        })
     }
 
     /// The configuration.

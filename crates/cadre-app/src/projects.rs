@@ -65,6 +65,9 @@ impl App {
             copy_files: s.copy_files.unwrap_or_default(),
             verify_commands: s.verify_commands.unwrap_or_default(),
             default_agent: s.default_agent.flatten(),
+            auto_commit: s.auto_commit.unwrap_or(true),
+            allow_setup_failure: s.allow_setup_failure.unwrap_or(false),
+            instructions: s.instructions.flatten(),
         };
         let project = new.into_project(ProjectId::new(), now())?;
         self.write(|store| async move { store.create_project(project).await })

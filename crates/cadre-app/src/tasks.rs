@@ -117,21 +117,29 @@ impl App {
     }
 
     /// Moves a task through the state machine and/or within its column.
+    ///
+    /// Moving to done or cancelled removes the worktrees of the task's settled
+    /// attempts (after snapshotting uncommitted work; unmerged branches are kept).
     pub async fn move_task(&self, task: &TaskRef, request: MoveTask) -> Result<Task> {
         let id = self.task_id(task).await?;
-        self.write(|store| async move {
-            store
-                .move_task(
-                    id,
-                    request.status,
-                    request.position,
-                    request.actor,
-                    request.reason,
-                    now(),
-                )
-                .await
-        })
-        .await
+        let moved = self
+            .write(|store| async move {
+                store
+                    .move_task(
+                        id,
+                        request.status,
+                        request.position,
+                        request.actor,
+                        request.reason,
+                        now(),
+                    )
+                    .await
+            })
+            .await?;
+        if moved.status.is_closed() {
+            self.cleanup_task_worktrees(moved.id).await;
+        }
+        Ok(moved)
     }
 
     /// The task's status history.

@@ -13,14 +13,14 @@ async fn concurrent_writes_are_published_in_strictly_increasing_seq_order() {
     let store = Store::open(&dir.path().join("cadre.db"))
         .await
         .expect("store");
-    let app = Arc::new(App::new(
-        store,
-        Git::new(),
-        AppConfig {
-            data_dir: dir.path().to_path_buf(),
-            runtime: RuntimeConfig::new("cadre".into()),
-        },
-    ));
+    let app = Arc::new(
+        App::new(
+            store,
+            Git::new(),
+            AppConfig::new(dir.path().to_path_buf(), RuntimeConfig::new("cadre".into())),
+        )
+        .expect("app"),
+    );
     let repo = dir.path().join("repo");
     app.add_project(AddProject {
         repo_path: repo,

@@ -146,12 +146,60 @@ pub struct Attempt {
     pub failure_reason: Option<String>,
     /// Automatic retries made so far.
     pub retry_count: i64,
+    /// The settled attempt this one refines: it continues that attempt's session in
+    /// that attempt's worktree.
+    pub parent_attempt_id: Option<AttemptId>,
+    /// Whether this attempt created its worktree and so may remove it. A refine
+    /// attempt borrows its parent's and never owns it.
+    pub owns_worktree: bool,
+    /// Something to know that is not a failure, e.g. uncommitted changes left behind.
+    pub warning: Option<String>,
+    /// Size of the change against the base branch when the last run ended.
+    pub diff_stat: Option<DiffTotals>,
+    /// Automatic restarts after the agent crashed (reset by a manual retry).
+    pub crash_retries: i64,
+    /// The pull request opened from this attempt's branch.
+    pub pull_request: Option<PullRequest>,
     /// Created.
     pub created_at: Timestamp,
     /// First process started.
     pub started_at: Option<Timestamp>,
     /// Settled.
     pub finished_at: Option<Timestamp>,
+}
+
+/// How big a change is: files touched, lines added and removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct DiffTotals {
+    /// Files changed.
+    pub files: i64,
+    /// Lines added.
+    pub additions: i64,
+    /// Lines removed.
+    pub deletions: i64,
+}
+
+named_enum!(
+    /// Where a pull request stands on its forge.
+    PrState, "pr_state" {
+        /// Open for review.
+        Open => "open",
+        /// Merged.
+        Merged => "merged",
+        /// Closed without merging.
+        Closed => "closed",
+    }
+);
+
+/// A pull (merge) request opened from an attempt's branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullRequest {
+    /// Its web address.
+    pub url: String,
+    /// Its number on the forge, when known.
+    pub number: Option<i64>,
+    /// Last known state.
+    pub state: PrState,
 }
 
 /// Identifies an execution process.

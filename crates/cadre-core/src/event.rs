@@ -70,12 +70,58 @@ event_kinds! {
     AttemptFollowupQueued => "attempt.followup.queued",
     /// An attempt's run ended (succeeded or failed).
     AttemptCompleted => "attempt.completed",
+    /// Log entries were appended to an attempt (payload: the seq range).
+    AttemptLogAppended => "attempt.log.appended",
+    /// User or assistant messages were appended to an attempt's conversation.
+    AttemptConversationAppended => "attempt.conversation.appended",
+    /// An attempt was started again by hand (retry counters reset).
+    AttemptRetried => "attempt.retried",
     /// An attempt was stopped by a person.
     AttemptStopped => "attempt.stopped",
     /// A profile was created or replaced.
     ProfileSaved => "profile.saved",
     /// A profile was removed.
     ProfileDeleted => "profile.deleted",
+    /// An attempt's worktree was created.
+    WorktreeCreated => "worktree.created",
+    /// An attempt's worktree was removed (its work kept in its branch or snapshot).
+    WorktreeRemoved => "worktree.removed",
+    /// A cleaned-up worktree was recreated.
+    WorktreeRestored => "worktree.restored",
+    /// Uncommitted work was snapshotted to a hidden ref.
+    WorktreeSnapshotted => "worktree.snapshotted",
+    /// cadre is about to commit what the agent left uncommitted.
+    AttemptAutocommitRequested => "attempt.autocommit.requested",
+    /// An agent's setup script ran.
+    AttemptSetupFinished => "attempt.setup.finished",
+    /// A commit was made in an attempt's worktree.
+    GitCommitCreated => "git.commit.created",
+    /// An attempt's branch was rebased onto its base.
+    GitRebased => "git.rebased",
+    /// A rebase hit conflicts and was aborted.
+    GitRebaseConflicted => "git.rebase.conflicted",
+    /// An attempt's branch was merged into its base.
+    GitMerged => "git.merged",
+    /// A merge was refused (base moved, dirty checkout, conflicts).
+    GitMergeRefused => "git.merge.refused",
+    /// An attempt's branch was pushed.
+    GitPushed => "git.pushed",
+    /// A pull request was opened.
+    GitPrCreated => "git.pr.created",
+    /// A pull request changed state on its forge.
+    GitPrStatusChanged => "git.pr.status.changed",
+    /// Opening an editor was requested.
+    EditorOpenRequested => "editor.open.requested",
+    /// The editor started.
+    EditorOpenSucceeded => "editor.open.succeeded",
+    /// The editor could not be started.
+    EditorOpenFailed => "editor.open.failed",
+    /// A preview (dev) process started.
+    PreviewStarted => "preview.started",
+    /// A preview (dev) process stopped.
+    PreviewStopped => "preview.stopped",
+    /// The files of a running attempt's worktree changed (debounced).
+    AttemptDiffChanged => "attempt.diff.changed",
 }
 
 impl fmt::Display for EventKind {

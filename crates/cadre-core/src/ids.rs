@@ -20,9 +20,12 @@ macro_rules! id_type {
                 Self(Uuid::now_v7())
             }
 
-            /// The first eight hex digits, for branch and directory names.
+            /// The last eight hex digits, for branch and directory names. The
+            /// leading digits of a UUIDv7 are a timestamp shared by ids made in
+            /// the same minute; the trailing ones are random.
             pub fn short(&self) -> String {
-                self.0.simple().to_string()[..8].to_owned()
+                let hex = self.0.simple().to_string();
+                hex[hex.len() - 8..].to_owned()
             }
         }
 
@@ -77,9 +80,16 @@ mod tests {
     }
 
     #[test]
-    fn short_form_is_eight_hex_digits() {
+    fn short_form_is_eight_random_hex_digits_distinct_for_ids_made_together() {
         let id = AttemptId::new();
         assert_eq!(id.short().len(), 8);
-        assert!(id.to_string().replace('-', "").starts_with(&id.short()));
+        assert!(id.to_string().replace('-', "").ends_with(&id.short()));
+        let shorts: std::collections::HashSet<String> =
+            (0..100).map(|_| AttemptId::new().short()).collect();
+        assert_eq!(
+            shorts.len(),
+            100,
+            "ids made in the same instant must not share a short form"
+        );
     }
 }

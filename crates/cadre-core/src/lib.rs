@@ -20,8 +20,8 @@ pub mod project;
 pub mod task;
 
 pub use attempt::{
-    Attempt, AttemptStatus, ExecutionProcess, LogEntry, ProcessId, ProcessKind, ProcessStatus,
-    Profile,
+    Attempt, AttemptStatus, DiffTotals, ExecutionProcess, LogEntry, PrState, ProcessId,
+    ProcessKind, ProcessStatus, Profile, PullRequest,
 };
 pub use error::{DomainError, ValidationError};
 pub use event::{Actor, Event, EventKind, NewEvent};

@@ -121,6 +121,12 @@ pub struct Project {
     pub verify_commands: Vec<Vec<String>>,
     /// Agent used when an attempt names none.
     pub default_agent: Option<String>,
+    /// Commit what an agent leaves uncommitted when its run ends (on by default).
+    pub auto_commit: bool,
+    /// Start the agent even when the setup script fails.
+    pub allow_setup_failure: bool,
+    /// Standing instructions added to every prompt of this project's attempts.
+    pub instructions: Option<String>,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.
@@ -151,6 +157,12 @@ pub struct NewProject {
     pub verify_commands: Vec<Vec<String>>,
     /// See [`Project::default_agent`].
     pub default_agent: Option<String>,
+    /// See [`Project::auto_commit`].
+    pub auto_commit: bool,
+    /// See [`Project::allow_setup_failure`].
+    pub allow_setup_failure: bool,
+    /// See [`Project::instructions`].
+    pub instructions: Option<String>,
 }
 
 /// A partial update: `None` leaves a field as it is; `Some(None)` clears an optional one.
@@ -172,6 +184,12 @@ pub struct ProjectPatch {
     pub verify_commands: Option<Vec<Vec<String>>>,
     /// New default agent.
     pub default_agent: Option<Option<String>>,
+    /// New auto-commit setting.
+    pub auto_commit: Option<bool>,
+    /// New setup-failure setting.
+    pub allow_setup_failure: Option<bool>,
+    /// New standing instructions.
+    pub instructions: Option<Option<String>>,
 }
 
 impl NewProject {
@@ -193,6 +211,9 @@ impl NewProject {
             copy_files: self.copy_files,
             verify_commands: self.verify_commands,
             default_agent: non_blank(self.default_agent),
+            auto_commit: self.auto_commit,
+            allow_setup_failure: self.allow_setup_failure,
+            instructions: non_blank(self.instructions),
             created_at: now,
             updated_at: now,
         })
@@ -225,6 +246,15 @@ impl Project {
         }
         if let Some(agent) = patch.default_agent {
             self.default_agent = non_blank(agent);
+        }
+        if let Some(on) = patch.auto_commit {
+            self.auto_commit = on;
+        }
+        if let Some(on) = patch.allow_setup_failure {
+            self.allow_setup_failure = on;
+        }
+        if let Some(text) = patch.instructions {
+            self.instructions = non_blank(text);
         }
         validate_settings(&self.copy_files, &self.verify_commands)?;
         self.updated_at = now;

@@ -1,8 +1,8 @@
 //! Attempts and their execution processes and follow-ups.
 
 use cadre_core::{
-    Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, NewEvent, ProcessId,
-    ProcessStatus, TaskId, Timestamp,
+    Attempt, AttemptId, AttemptStatus, DiffTotals, EventKind, ExecutionProcess, NewEvent,
+    ProcessId, ProcessStatus, PullRequest, TaskId, Timestamp,
 };
 use sqlx::{FromRow, SqliteConnection};
 
@@ -13,7 +13,8 @@ use crate::{Committed, Result, Store, StoreError};
 const ATTEMPT_COLUMNS: &str =
     "id, task_id, project_id, agent, profile, prompt, base_branch, branch,
     worktree_path, status, session_id, head_commit, summary, failure_reason, retry_count,
-    created_at, started_at, finished_at";
+    created_at, started_at, finished_at, parent_attempt_id, owns_worktree, warning,
+    diff_files, diff_additions, diff_deletions, crash_retries, pr_url, pr_number, pr_state";
 
 #[derive(FromRow)]
 struct AttemptRow {
@@ -35,6 +36,16 @@ struct AttemptRow {
     created_at: Timestamp,
     started_at: Option<Timestamp>,
     finished_at: Option<Timestamp>,
+    parent_attempt_id: Option<String>,
+    owns_worktree: bool,
+    warning: Option<String>,
+    diff_files: Option<i64>,
+    diff_additions: Option<i64>,
+    diff_deletions: Option<i64>,
+    crash_retries: i64,
+    pr_url: Option<String>,
+    pr_number: Option<i64>,
+    pr_state: Option<String>,
 }
 
 impl AttemptRow {
@@ -55,6 +66,26 @@ impl AttemptRow {
             summary: self.summary,
             failure_reason: self.failure_reason,
             retry_count: self.retry_count,
+            parent_attempt_id: parse_opt(
+                "attempts.parent_attempt_id",
+                self.parent_attempt_id.as_deref(),
+            )?,
+            owns_worktree: self.owns_worktree,
+            warning: self.warning,
+            diff_stat: self.diff_files.map(|files| DiffTotals {
+                files,
+                additions: self.diff_additions.unwrap_or(0),
+                deletions: self.diff_deletions.unwrap_or(0),
+            }),
+            crash_retries: self.crash_retries,
+            pull_request: match (self.pr_url, self.pr_state) {
+                (Some(url), Some(state)) => Some(PullRequest {
+                    url,
+                    number: self.pr_number,
+                    state: parse("attempts.pr_state", &state)?,
+                }),
+                _ => None,
+            },
             created_at: self.created_at,
             started_at: self.started_at,
             finished_at: self.finished_at,
@@ -121,7 +152,9 @@ pub(crate) async fn fetch_attempt(conn: &mut SqliteConnection, id: AttemptId) ->
 async fn write_attempt(conn: &mut SqliteConnection, a: &Attempt) -> Result<()> {
     sqlx::query(
         "UPDATE attempts SET profile = ?, branch = ?, worktree_path = ?, status = ?, session_id = ?,
-         head_commit = ?, summary = ?, failure_reason = ?, retry_count = ?, started_at = ?, finished_at = ?
+         head_commit = ?, summary = ?, failure_reason = ?, retry_count = ?, started_at = ?, finished_at = ?,
+         warning = ?, diff_files = ?, diff_additions = ?, diff_deletions = ?, crash_retries = ?,
+         pr_url = ?, pr_number = ?, pr_state = ?
          WHERE id = ?",
     )
     .bind(&a.profile)
@@ -135,6 +168,14 @@ async fn write_attempt(conn: &mut SqliteConnection, a: &Attempt) -> Result<()> {
     .bind(a.retry_count)
     .bind(a.started_at)
     .bind(a.finished_at)
+    .bind(&a.warning)
+    .bind(a.diff_stat.map(|d| d.files))
+    .bind(a.diff_stat.map(|d| d.additions))
+    .bind(a.diff_stat.map(|d| d.deletions))
+    .bind(a.crash_retries)
+    .bind(a.pull_request.as_ref().map(|p| p.url.clone()))
+    .bind(a.pull_request.as_ref().and_then(|p| p.number))
+    .bind(a.pull_request.as_ref().map(|p| p.state.as_str()))
     .bind(a.id.to_string())
     .execute(&mut *conn)
     .await?;
@@ -153,9 +194,11 @@ impl Store {
     pub async fn create_attempt(&self, attempt: Attempt) -> Result<Committed<Attempt>> {
         let mut tx = self.pool.begin().await?;
         crate::tasks::fetch(&mut tx, attempt.task_id).await?;
-        sqlx::query(&format!(
-            "INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
+        sqlx::query(
+            "INSERT INTO attempts (id, task_id, project_id, agent, profile, prompt, base_branch,
+             status, created_at, parent_attempt_id, owns_worktree)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
         .bind(attempt.id.to_string())
         .bind(attempt.task_id.to_string())
         .bind(attempt.project_id.to_string())
@@ -163,19 +206,14 @@ impl Store {
         .bind(&attempt.profile)
         .bind(&attempt.prompt)
         .bind(&attempt.base_branch)
-        .bind(&attempt.branch)
-        .bind(attempt.worktree_path.as_ref().map(|p| p.to_string_lossy().into_owned()))
         .bind(attempt.status.as_str())
-        .bind(&attempt.session_id)
-        .bind(&attempt.head_commit)
-        .bind(&attempt.summary)
-        .bind(&attempt.failure_reason)
-        .bind(attempt.retry_count)
         .bind(attempt.created_at)
-        .bind(attempt.started_at)
-        .bind(attempt.finished_at)
+        .bind(attempt.parent_attempt_id.map(|id| id.to_string()))
+        .bind(attempt.owns_worktree)
         .execute(&mut *tx)
         .await?;
+        // Everything else (branch, worktree, ...) goes through the one UPDATE.
+        write_attempt(&mut tx, &attempt).await?;
         let event = append(
             &mut tx,
             attempt_event(EventKind::AttemptQueued, &attempt),
@@ -231,11 +269,51 @@ impl Store {
         now: Timestamp,
         change: impl FnOnce(&mut Attempt) + Send,
     ) -> Result<Committed<Attempt>> {
+        self.update_attempt_detailed(id, kind, now, serde_json::Value::Null, change)
+            .await
+    }
+
+    /// Like [`Store::update_attempt`], with `detail` (what happened: a commit's sha,
+    /// conflicted files, ...) added to the event payload under `"detail"`.
+    pub async fn update_attempt_detailed(
+        &self,
+        id: AttemptId,
+        kind: EventKind,
+        now: Timestamp,
+        detail: serde_json::Value,
+        change: impl FnOnce(&mut Attempt) + Send,
+    ) -> Result<Committed<Attempt>> {
         let mut tx = self.pool.begin().await?;
         let mut attempt = fetch_attempt(&mut tx, id).await?;
         change(&mut attempt);
         write_attempt(&mut tx, &attempt).await?;
-        commit_with(tx, attempt_event(kind, &attempt), now, attempt).await
+        let mut event = attempt_event(kind, &attempt);
+        if !detail.is_null()
+            && let Some(map) = event.payload.as_object_mut()
+        {
+            map.insert("detail".to_owned(), detail);
+        }
+        commit_with(tx, event, now, attempt).await
+    }
+
+    /// Attempts that own a worktree which still exists on disk (per the database).
+    pub async fn attempts_with_worktree(&self) -> Result<Vec<Attempt>> {
+        let rows: Vec<AttemptRow> = sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE worktree_path IS NOT NULL ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(AttemptRow::into_attempt).collect()
+    }
+
+    /// Attempts whose pull request is open, to poll their forge.
+    pub async fn attempts_with_open_pr(&self) -> Result<Vec<Attempt>> {
+        let rows: Vec<AttemptRow> = sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE pr_state = 'open' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(AttemptRow::into_attempt).collect()
     }
 
     /// Records a process about to be launched.

@@ -81,6 +81,24 @@ pub(crate) async fn commit_with<T>(
 }
 
 impl Store {
+    /// Records events that change no other row (an editor opened, a push made).
+    pub async fn record_events(
+        &self,
+        events: Vec<NewEvent>,
+        now: Timestamp,
+    ) -> Result<crate::Committed<()>> {
+        let mut tx = self.pool.begin().await?;
+        let mut recorded = Vec::with_capacity(events.len());
+        for event in events {
+            recorded.push(append(&mut tx, event, now).await?);
+        }
+        tx.commit().await?;
+        Ok(crate::Committed {
+            value: (),
+            events: recorded,
+        })
+    }
+
     /// Events with `seq > after`, oldest first, at most `limit` of them.
     ///
     /// Callers page through a long history by passing the last seq they got; the

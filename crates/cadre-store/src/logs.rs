@@ -2,12 +2,14 @@
 //! they came from, and read back in pages.
 
 use cadre_core::log::LogEntryKind;
-use cadre_core::{AttemptId, LogEntry, ProcessId, Timestamp};
+use cadre_core::{AttemptId, EventKind, LogEntry, NewEvent, ProcessId, Timestamp};
+use serde_json::json;
 use sqlx::FromRow;
 
 use crate::attempts::process_id;
 use crate::codec::{from_json, parse, to_json};
-use crate::{Result, Store};
+use crate::events::append;
+use crate::{Committed, Result, Store};
 
 #[derive(FromRow)]
 struct EntryRow {
@@ -60,14 +62,20 @@ impl Store {
     /// Appends `entries` to an attempt's log and, in the same transaction, records
     /// the output offsets they were read up to. This is what makes ingestion
     /// exactly-once: after a crash either both happened or neither did.
+    ///
+    /// One `attempt.log.appended` event names the batch's seq range (one per batch,
+    /// not per entry, so the event log stays small however chatty the agent is),
+    /// plus `attempt.conversation.appended` when the batch holds user or assistant
+    /// messages.
     pub async fn append_log(
         &self,
         attempt: AttemptId,
         entries: &[LogEntryKind],
         offsets: Option<Offsets>,
         now: Timestamp,
-    ) -> Result<Vec<LogEntry>> {
+    ) -> Result<Committed<Vec<LogEntry>>> {
         let mut tx = self.pool.begin().await?;
+        let owner = crate::attempts::fetch_attempt(&mut tx, attempt).await?;
         let last: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(seq), 0) FROM log_entries WHERE attempt_id = ?",
         )
@@ -113,8 +121,49 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut events = Vec::new();
+        if let (Some(first), Some(last)) = (stored.first(), stored.last()) {
+            let scoped = |kind, payload| {
+                NewEvent::new(kind, payload)
+                    .project(owner.project_id)
+                    .task(owner.task_id)
+                    .attempt(attempt)
+            };
+            let payload = json!({
+                "attempt_id": attempt,
+                "process_id": offsets.map(|o| o.process),
+                "first_seq": first.seq,
+                "last_seq": last.seq,
+                "count": stored.len(),
+            });
+            events
+                .push(append(&mut tx, scoped(EventKind::AttemptLogAppended, payload), now).await?);
+            let messages: Vec<i64> = stored
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.entry,
+                        LogEntryKind::UserMessage { .. } | LogEntryKind::AssistantMessage { .. }
+                    )
+                })
+                .map(|e| e.seq)
+                .collect();
+            if let (Some(first), Some(last)) = (messages.first(), messages.last()) {
+                let payload = json!({
+                    "attempt_id": attempt,
+                    "first_seq": first,
+                    "last_seq": last,
+                    "messages": messages.len(),
+                });
+                let event = scoped(EventKind::AttemptConversationAppended, payload);
+                events.push(append(&mut tx, event, now).await?);
+            }
+        }
         tx.commit().await?;
-        Ok(stored)
+        Ok(Committed {
+            value: stored,
+            events,
+        })
     }
 
     /// A page of an attempt's log, oldest first, at most `limit` entries.

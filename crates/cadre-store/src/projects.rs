@@ -9,7 +9,8 @@ use crate::{Committed, Result, Store, StoreError};
 
 const COLUMNS: &str =
     "id, name, key, repo_path, base_branch, setup_script, cleanup_script, dev_script,
-    copy_files, verify_commands, default_agent, created_at, updated_at";
+    copy_files, verify_commands, default_agent, created_at, updated_at, auto_commit,
+    allow_setup_failure, instructions";
 
 #[derive(FromRow)]
 struct ProjectRow {
@@ -26,6 +27,9 @@ struct ProjectRow {
     default_agent: Option<String>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    auto_commit: bool,
+    allow_setup_failure: bool,
+    instructions: Option<String>,
 }
 
 impl ProjectRow {
@@ -42,6 +46,9 @@ impl ProjectRow {
             copy_files: from_json("projects.copy_files", &self.copy_files)?,
             verify_commands: from_json("projects.verify_commands", &self.verify_commands)?,
             default_agent: self.default_agent,
+            auto_commit: self.auto_commit,
+            allow_setup_failure: self.allow_setup_failure,
+            instructions: self.instructions,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -73,7 +80,7 @@ impl Store {
             )));
         }
         sqlx::query(&format!(
-            "INSERT INTO projects ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO projects ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(project.id.to_string())
         .bind(&project.name)
@@ -88,6 +95,9 @@ impl Store {
         .bind(&project.default_agent)
         .bind(project.created_at)
         .bind(project.updated_at)
+        .bind(project.auto_commit)
+        .bind(project.allow_setup_failure)
+        .bind(&project.instructions)
         .execute(&mut *tx)
         .await?;
         let event =
@@ -133,8 +143,8 @@ impl Store {
         project.apply(patch, now)?;
         sqlx::query(
             "UPDATE projects SET name = ?, base_branch = ?, setup_script = ?, cleanup_script = ?,
-             dev_script = ?, copy_files = ?, verify_commands = ?, default_agent = ?, updated_at = ?
-             WHERE id = ?",
+             dev_script = ?, copy_files = ?, verify_commands = ?, default_agent = ?, updated_at = ?,
+             auto_commit = ?, allow_setup_failure = ?, instructions = ? WHERE id = ?",
         )
         .bind(&project.name)
         .bind(&project.base_branch)
@@ -145,6 +155,9 @@ impl Store {
         .bind(to_json(&project.verify_commands))
         .bind(&project.default_agent)
         .bind(project.updated_at)
+        .bind(project.auto_commit)
+        .bind(project.allow_setup_failure)
+        .bind(&project.instructions)
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;

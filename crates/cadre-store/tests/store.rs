@@ -618,6 +618,12 @@ async fn log_batches_spanning_several_inserts_keep_seq_order_offsets_and_pages()
         summary: None,
         failure_reason: None,
         retry_count: 0,
+        parent_attempt_id: None,
+        owns_worktree: true,
+        warning: None,
+        diff_stat: None,
+        crash_retries: 0,
+        pull_request: None,
         created_at: Utc::now(),
         started_at: None,
         finished_at: None,
@@ -660,7 +666,15 @@ async fn log_batches_spanning_several_inserts_keep_seq_order_offsets_and_pages()
         .append_log(id, &batch, Some(offsets), Utc::now())
         .await
         .expect("append");
-    assert_eq!(stored.first().map(|e| e.seq), Some(1));
+    assert_eq!(stored.value.first().map(|e| e.seq), Some(1));
+    let kinds: Vec<&str> = stored.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["attempt.log.appended", "attempt.conversation.appended"],
+        "one log event per batch, plus one for its messages"
+    );
+    assert_eq!(stored.events[0].payload["first_seq"], 1);
+    assert_eq!(stored.events[0].payload["last_seq"], 450);
     store
         .append_log(id, &batch[..3], None, Utc::now())
         .await

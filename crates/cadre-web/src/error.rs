@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cadre_app::AppError;
+use cadre_app::git::GitError;
 use cadre_core::TransitionError;
 use serde::Serialize;
 
@@ -67,7 +68,18 @@ impl From<AppError> for ApiError {
             AppError::Invalid(_) => (S::UNPROCESSABLE_ENTITY, "invalid"),
             AppError::Cycle(_) => (S::UNPROCESSABLE_ENTITY, "dependency_cycle"),
             AppError::NotARepository(_) => (S::UNPROCESSABLE_ENTITY, "not_a_repository"),
-            AppError::Git(_) | AppError::Internal(_) => {
+            AppError::Git(git) => match git_status(git) {
+                Some(mapped) => mapped,
+                None => {
+                    tracing::error!(error = %err, "git could not run");
+                    return Self::new(
+                        S::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "internal error; the server log has the details",
+                    );
+                }
+            },
+            AppError::Internal(_) => {
                 // Log the details; the client gets a message that leaks nothing.
                 tracing::error!(error = %err, "internal error");
                 return Self::new(
@@ -79,6 +91,28 @@ impl From<AppError> for ApiError {
         };
         Self::new(status, code, message)
     }
+}
+
+/// The status and code of a git failure the client can act on; `None` for those
+/// it cannot (git missing, disk errors), which are logged as internal.
+fn git_status(err: &GitError) -> Option<(StatusCode, &'static str)> {
+    use StatusCode as S;
+    Some(match err {
+        GitError::PathOutsideRoot { .. } | GitError::NotADirectory(_) => {
+            (S::UNPROCESSABLE_ENTITY, "unsafe_path")
+        }
+        GitError::InvalidRefName { .. } => (S::UNPROCESSABLE_ENTITY, "invalid_branch"),
+        GitError::InvalidPattern(_) => (S::UNPROCESSABLE_ENTITY, "invalid_pattern"),
+        GitError::PathExists(_) => (S::CONFLICT, "path_exists"),
+        GitError::Conflict { .. } => (S::CONFLICT, "git_conflict"),
+        GitError::Refused(_) => (S::CONFLICT, "git_refused"),
+        GitError::Missing { .. } => (S::UNPROCESSABLE_ENTITY, "git_missing"),
+        GitError::ToolMissing { .. } => (S::UNPROCESSABLE_ENTITY, "tool_missing"),
+        GitError::Tool { .. } => (S::BAD_GATEWAY, "forge_failed"),
+        // The command and git's stderr are what the person needs to fix it.
+        GitError::Failed { .. } => (S::UNPROCESSABLE_ENTITY, "git_failed"),
+        GitError::Spawn { .. } | GitError::Io { .. } => return None,
+    })
 }
 
 impl IntoResponse for ApiError {

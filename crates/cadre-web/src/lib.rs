@@ -13,6 +13,7 @@ mod extract;
 mod routes;
 mod security;
 pub mod wire;
+pub mod wire_git;
 
 use std::future::Future;
 use std::net::SocketAddr;

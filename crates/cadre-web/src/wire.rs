@@ -30,6 +30,12 @@ pub struct ProjectView {
     pub verify_commands: Vec<Vec<String>>,
     /// Default agent.
     pub default_agent: Option<String>,
+    /// Commit what an agent leaves uncommitted when its run ends.
+    pub auto_commit: bool,
+    /// Start the agent even when the setup script fails.
+    pub allow_setup_failure: bool,
+    /// Standing instructions added to every prompt.
+    pub instructions: Option<String>,
     /// Created.
     pub created_at: Timestamp,
     /// Updated.
@@ -50,6 +56,9 @@ impl From<Project> for ProjectView {
             copy_files: p.copy_files,
             verify_commands: p.verify_commands,
             default_agent: p.default_agent,
+            auto_commit: p.auto_commit,
+            allow_setup_failure: p.allow_setup_failure,
+            instructions: p.instructions,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -272,14 +281,48 @@ pub struct AttemptView {
     pub summary: Option<String>,
     /// Why it failed or stopped.
     pub failure_reason: Option<String>,
-    /// Automatic retries so far.
+    /// Automatic retries of transient failures so far.
     pub retry_count: i64,
+    /// The attempt this one refines (continuing its session and worktree).
+    pub parent_attempt_id: Option<String>,
+    /// Whether this attempt created its worktree (and may remove it).
+    pub owns_worktree: bool,
+    /// Something to know that is not a failure (e.g. uncommitted changes left).
+    pub warning: Option<String>,
+    /// Size of the change against the base when the last run ended.
+    pub diff_stat: Option<DiffTotalsView>,
+    /// Automatic restarts after crashes so far.
+    pub crash_retries: i64,
+    /// The pull request opened from the branch.
+    pub pull_request: Option<PullRequestView>,
     /// Created.
     pub created_at: Timestamp,
     /// Started.
     pub started_at: Option<Timestamp>,
     /// Finished.
     pub finished_at: Option<Timestamp>,
+}
+
+/// Files changed and lines added and removed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DiffTotalsView {
+    /// Files changed.
+    pub files: i64,
+    /// Lines added.
+    pub additions: i64,
+    /// Lines removed.
+    pub deletions: i64,
+}
+
+/// A pull (merge) request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PullRequestView {
+    /// Web address.
+    pub url: String,
+    /// Number on the forge.
+    pub number: Option<i64>,
+    /// `open`, `merged` or `closed`.
+    pub state: String,
 }
 
 impl From<cadre_core::Attempt> for AttemptView {
@@ -300,6 +343,20 @@ impl From<cadre_core::Attempt> for AttemptView {
             summary: a.summary,
             failure_reason: a.failure_reason,
             retry_count: a.retry_count,
+            parent_attempt_id: a.parent_attempt_id.map(|p| p.to_string()),
+            owns_worktree: a.owns_worktree,
+            warning: a.warning,
+            diff_stat: a.diff_stat.map(|d| DiffTotalsView {
+                files: d.files,
+                additions: d.additions,
+                deletions: d.deletions,
+            }),
+            crash_retries: a.crash_retries,
+            pull_request: a.pull_request.map(|p| PullRequestView {
+                url: p.url,
+                number: p.number,
+                state: p.state.to_string(),
+            }),
             created_at: a.created_at,
             started_at: a.started_at,
             finished_at: a.finished_at,

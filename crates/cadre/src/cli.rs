@@ -111,6 +111,98 @@ pub enum AttemptCommand {
         /// The message.
         text: String,
     },
+    /// Show the attempt's changes against its base branch.
+    Diff {
+        /// Attempt id.
+        id: String,
+        /// Only file names and +/- counts.
+        #[arg(long)]
+        stat: bool,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Commit everything in the attempt's worktree.
+    Commit {
+        /// Attempt id.
+        id: String,
+        /// Commit message.
+        #[arg(short, long)]
+        message: String,
+    },
+    /// Rebase the attempt's branch onto the latest base branch.
+    Rebase {
+        /// Attempt id.
+        id: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Merge the attempt's branch into its base branch (squash by default).
+    Merge {
+        /// Attempt id.
+        id: String,
+        /// Squash into one commit (the default).
+        #[arg(long, conflicts_with = "merge")]
+        squash: bool,
+        /// Make a merge commit instead.
+        #[arg(long)]
+        merge: bool,
+    },
+    /// Push the attempt's branch to `origin`.
+    Push {
+        /// Attempt id.
+        id: String,
+    },
+    /// Push and open a pull request (gh) or merge request (glab).
+    Pr {
+        /// Attempt id.
+        id: String,
+    },
+    /// Recreate a cleaned-up worktree from its branch or snapshot.
+    Restore {
+        /// Attempt id.
+        id: String,
+    },
+    /// Open the attempt's worktree in an editor.
+    Open {
+        /// Attempt id.
+        id: String,
+        /// code, cursor, zed, idea, or any command (default: $CADRE_EDITOR,
+        /// $VISUAL, $EDITOR, then code).
+        #[arg(long)]
+        editor: Option<String>,
+    },
+    /// Start or stop the project's dev script in the attempt's worktree.
+    Preview {
+        /// `start`, `stop` or `status`.
+        action: PreviewAction,
+        /// Attempt id.
+        id: String,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Start a new attempt that continues this one's session in its worktree.
+    Refine {
+        /// Attempt id.
+        id: String,
+        /// What to change.
+        prompt: String,
+    },
+    /// Run a settled attempt again (resets its automatic retry counts).
+    Retry {
+        /// Attempt id.
+        id: String,
+    },
+}
+
+/// What `cadre attempt preview` does.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PreviewAction {
+    /// Start the dev script.
+    Start,
+    /// Stop it.
+    Stop,
+    /// Show whether it runs, its URL and log.
+    Status,
 }
 
 /// `cadre profile ...`

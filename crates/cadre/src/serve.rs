@@ -46,12 +46,19 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     if let Some(ms) = env_u64("CADRE_RETRY_BASE_MS") {
         runtime.retry_base_delay = Duration::from_millis(ms);
     }
-    let app = App::open(AppConfig {
-        data_dir: data_dir.clone(),
-        runtime,
-    })
-    .await
-    .with_context(|| format!("cannot open the cadre database in {}", data_dir.display()))?;
+    let mut config = AppConfig::new(data_dir.clone(), runtime);
+    if let Some(root) = std::env::var_os("CADRE_WORKTREE_ROOT") {
+        config.worktree_root = root.into();
+    }
+    if let Ok(prefix) = std::env::var("CADRE_BRANCH_PREFIX") {
+        config.branch_prefix = prefix;
+    }
+    if let Some(secs) = env_u64("CADRE_PR_POLL_SECS") {
+        config.pr_poll_interval = Duration::from_secs(secs.max(1));
+    }
+    let app = App::open(config)
+        .await
+        .with_context(|| format!("cannot open the cadre database in {}", data_dir.display()))?;
     let listener = TcpListener::bind(SocketAddr::new(args.host, args.port))
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
@@ -76,6 +83,12 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     app.resume_runs()
         .await
         .context("cannot resume agent runs")?;
+    // After the runs are adopted (so their worktrees count as owned): remove
+    // worktrees nobody owns, snapshotting any uncommitted work first.
+    if let Err(e) = app.sweep_orphan_worktrees().await {
+        tracing::warn!(error = %e, "orphan worktree sweep failed");
+    }
+    app.spawn_pr_poller();
     let served = cadre_web::serve(listener, app.clone(), shutdown).await;
     home::remove_server_info(&data_dir);
     app.shutdown().await;

@@ -151,14 +151,20 @@ fn agent_run_is_persisted_in_order_with_session_summary_and_real_edits() {
                 .as_str()
                 .is_some_and(|p| p.ends_with("hello.txt"))
     }));
+    let worktree = std::path::PathBuf::from(a["worktree_path"].as_str().expect("worktree"));
+    assert_ne!(worktree, run.repo, "the agent works in its own worktree");
     assert_eq!(
-        std::fs::read_to_string(run.repo.join("hello.txt")).expect("agent wrote the file"),
+        std::fs::read_to_string(worktree.join("hello.txt")).expect("agent wrote the file"),
         "hi there"
+    );
+    assert!(
+        !run.repo.join("hello.txt").exists(),
+        "the main checkout is untouched"
     );
     let task = run.server.json(&["task", "show", "WEB-1"]);
     assert_eq!(
-        task["status"], "in_progress",
-        "starting an attempt starts the task"
+        task["status"], "in_review",
+        "a run that changed files puts its task in review"
     );
     let readable = run.server.ok(&["attempt", "logs", &id]);
     assert!(
@@ -306,7 +312,8 @@ fn follow_up_resumes_the_agent_session() {
         .position(|x| x == "--resume")
         .expect("--resume in argv");
     assert_eq!(argv[resume + 1], "sess-42");
-    let sessions = std::fs::read_to_string(run.repo.join(".fake-agent-sessions/sess-42.log"))
+    let worktree = std::path::PathBuf::from(a["worktree_path"].as_str().expect("worktree"));
+    let sessions = std::fs::read_to_string(worktree.join(".fake-agent-sessions/sess-42.log"))
         .expect("session log");
     assert!(sessions.contains("second turn"), "{sessions}");
     let said = texts(&run.entries(&id), "assistant_message");

@@ -17,6 +17,7 @@ mod gemini;
 mod goose;
 mod opencode;
 mod plain;
+mod script;
 mod tools;
 
 pub use claude::ClaudeParser;
@@ -28,6 +29,7 @@ pub use gemini::GeminiParser;
 pub use goose::GooseParser;
 pub use opencode::OpenCodeParser;
 pub use plain::PlainTextParser;
+pub use script::ScriptParser;
 pub use tools::map_tool;
 
 use crate::agent::AgentId;

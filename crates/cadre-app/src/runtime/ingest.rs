@@ -7,12 +7,15 @@ use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cadre_agents::parsers::ScriptParser;
 use cadre_agents::supervisor::{self, ExitRecord, RunDir};
 use cadre_agents::{
     AgentId, FailureClass, FailureInfo, OutputPipeline, RetryPolicy, classify_failure,
 };
 use cadre_core::log::{LogEntryKind, Stream};
-use cadre_core::{Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, ProcessStatus};
+use cadre_core::{
+    Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, ProcessKind, ProcessStatus,
+};
 use cadre_store::Offsets;
 use tokio::sync::watch;
 
@@ -121,7 +124,7 @@ impl App {
                     tracing::error!(%attempt, error = %e, "ingestion failed");
                     let reason = format!("cadre could not record the agent's output: {e}");
                     let _ = app
-                        .settle(attempt, AttemptStatus::Failed, Some(reason), None)
+                        .conclude(attempt, AttemptStatus::Failed, Some(reason), None)
                         .await;
                 }
             }
@@ -149,11 +152,13 @@ impl App {
             None => None,
         };
         let run = RunDir::new(process.run_dir.clone());
-        let mut pipeline = OutputPipeline::new(
-            agent,
-            offset(process.stdout_offset),
-            offset(process.stderr_offset),
-        );
+        let (out, err) = (offset(process.stdout_offset), offset(process.stderr_offset));
+        let mut pipeline = match process.kind {
+            ProcessKind::Agent => OutputPipeline::new(agent, out, err),
+            // Scripts print a log to read, not a conversation.
+            _ => OutputPipeline::with_parser(Box::new(ScriptParser::new()), out, err),
+        };
+        let timeout = timeout.filter(|_| process.kind == ProcessKind::Agent);
         let mut tail = Tail::new(offset(process.stdout_offset), offset(process.stderr_offset));
         let started = Instant::now();
         let mut last_output = Instant::now();
@@ -303,11 +308,13 @@ impl App {
             stdout: pipeline.consumed_offset(Stream::Stdout) as i64,
             stderr: pipeline.consumed_offset(Stream::Stderr) as i64,
         };
+        let id = attempt.id;
         let stored = self
-            .store
-            .append_log(attempt.id, &entries, Some(offsets), now())
+            .write(
+                |store| async move { store.append_log(id, &entries, Some(offsets), now()).await },
+            )
             .await?;
-        for entry in &entries {
+        for entry in stored.iter().map(|e| &e.entry) {
             match entry {
                 LogEntryKind::SessionStarted { session_id } => {
                     self.record_session(attempt.id, session_id).await?
@@ -372,6 +379,11 @@ impl App {
         self.store
             .finish_process(process.id, status, code, signal, now())
             .await?;
+        if process.kind == ProcessKind::Setup {
+            return self
+                .setup_ended(attempt, pipeline, exit.as_ref(), intervention)
+                .await;
+        }
         let summary = pipeline.summary().map(str::to_owned);
         let current = self.store.attempt(attempt.id).await?;
         let (outcome, reason) = match (&intervention, &exit) {
@@ -381,13 +393,13 @@ impl App {
             (Some(Intervention::Failed(reason)), _) => {
                 (AttemptStatus::Failed, Some(reason.clone()))
             }
-            (None, None) => (
-                AttemptStatus::Interrupted,
-                Some(
-                    "the agent process vanished without an exit status; send a follow-up to resume"
-                        .to_owned(),
-                ),
-            ),
+            (None, None) => {
+                let what = "the agent process vanished without an exit status";
+                return Ok(match self.crash_retry(&current, what).await? {
+                    Some(request) => Next::Turn(request, None),
+                    None => Next::Done,
+                });
+            }
             (
                 None,
                 Some(ExitRecord {
@@ -452,8 +464,83 @@ impl App {
                 None,
             ));
         }
-        self.settle(attempt.id, outcome, reason, summary).await?;
+        self.conclude(attempt.id, outcome, reason, summary).await?;
         Ok(Next::Done)
+    }
+
+    /// A setup script ended: on success (or when the project tolerates failure)
+    /// the agent's first turn follows; otherwise the attempt fails with the
+    /// script's last line.
+    async fn setup_ended(
+        &self,
+        attempt: &Attempt,
+        pipeline: &mut OutputPipeline,
+        exit: Option<&ExitRecord>,
+        intervention: Option<Intervention>,
+    ) -> Result<Next> {
+        let project = self.store.project(attempt.project_id).await?;
+        let last = pipeline.summary().unwrap_or("").to_owned();
+        let failure = match (intervention, exit) {
+            (Some(Intervention::Stopped), _) => {
+                self.conclude(
+                    attempt.id,
+                    AttemptStatus::Stopped,
+                    Some("stopped by user during setup".to_owned()),
+                    None,
+                )
+                .await?;
+                return Ok(Next::Done);
+            }
+            (Some(Intervention::Failed(reason)), _) => Some(format!("setup script {reason}")),
+            (None, None) => Some("setup script vanished without an exit status".to_owned()),
+            (None, Some(e)) if e.error.is_some() => Some(format!(
+                "setup script could not start: {}",
+                e.error.as_deref().unwrap_or_default()
+            )),
+            (None, Some(e)) if e.exit_code == Some(0) => None,
+            (None, Some(e)) => Some(match (e.exit_code, e.signal) {
+                (Some(code), _) => format!("setup script failed with exit code {code}"),
+                (None, Some(sig)) => format!("setup script was killed by signal {sig}"),
+                _ => "setup script failed".to_owned(),
+            }),
+        };
+        let ok = failure.is_none();
+        let detail = serde_json::json!({ "ok": ok, "error": failure, "last_line": last });
+        let id = attempt.id;
+        self.write(|store| async move {
+            store
+                .update_attempt_detailed(id, EventKind::AttemptSetupFinished, now(), detail, |_| {})
+                .await
+        })
+        .await?;
+        match failure {
+            Some(reason) if !project.allow_setup_failure => {
+                let reason = if last.is_empty() {
+                    reason
+                } else {
+                    format!("{reason}: {last}")
+                };
+                self.conclude(attempt.id, AttemptStatus::Failed, Some(reason), None)
+                    .await?;
+                Ok(Next::Done)
+            }
+            other => {
+                let note = match other {
+                    Some(reason) => {
+                        format!("{reason}; the project allows setup failures, starting the agent")
+                    }
+                    None => "setup script finished; starting the agent".to_owned(),
+                };
+                self.append_system_message(attempt.id, note).await?;
+                Ok(Next::Turn(
+                    ProcessRequest {
+                        prompt: attempt.prompt.clone(),
+                        resume_session: attempt.session_id.clone(),
+                    },
+                    None,
+                ))
+            }
+        }
     }
 
     async fn schedule_retry(
@@ -471,14 +558,7 @@ impl App {
             self.runtime.config.max_retries,
             delay.as_secs()
         );
-        self.store
-            .append_log(
-                attempt.id,
-                &[LogEntryKind::SystemMessage { text: note }],
-                None,
-                now(),
-            )
-            .await?;
+        self.append_system_message(attempt.id, note).await?;
         let id = attempt.id;
         self.write(|store| async move {
             store

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cadre_agents::supervisor::{self, Launched, RunDir, RunSpec};
-use cadre_agents::{AgentId, LaunchSpec, build_command, resolve_binary};
+use cadre_agents::{
+    AgentId, CommandSpec, LaunchSpec, build_command, resolve_binary, script_command,
+};
 use cadre_core::{Attempt, ExecutionProcess, ProcessKind, ProcessStatus};
 
 use crate::{App, AppError, Result, now};
@@ -76,6 +78,33 @@ impl App {
             Err(e) => return Ok(LaunchOutcome::NotStarted(e.to_string())),
         };
         let cwd = attempt_dir(self, attempt).await?;
+        self.start_supervised(attempt, ProcessKind::Agent, command, cwd)
+            .await
+    }
+
+    /// Runs a project script (setup, preview) for `attempt` under the supervisor.
+    pub(crate) async fn launch_script(
+        &self,
+        attempt: &Attempt,
+        kind: ProcessKind,
+        script: &str,
+        env: Vec<(String, String)>,
+    ) -> Result<LaunchOutcome> {
+        let cwd = attempt_dir(self, attempt).await?;
+        self.start_supervised(attempt, kind, script_command(script, env), cwd)
+            .await
+    }
+
+    /// Records a process, then starts `command` in `cwd` through the detached
+    /// supervisor and records its pid and process group.
+    async fn start_supervised(
+        &self,
+        attempt: &Attempt,
+        kind: ProcessKind,
+        command: CommandSpec,
+        cwd: PathBuf,
+    ) -> Result<LaunchOutcome> {
+        let config = &self.runtime.config;
         let process_id = uuid::Uuid::now_v7();
         let run_dir = self
             .config
@@ -88,7 +117,7 @@ impl App {
         let process = ExecutionProcess {
             id: process_id,
             attempt_id: attempt.id,
-            kind: ProcessKind::Agent,
+            kind,
             argv,
             cwd: cwd.clone(),
             pid: None,
@@ -139,7 +168,7 @@ impl App {
                     .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
                     .await?;
                 Ok(LaunchOutcome::NotStarted(format!(
-                    "could not start the agent: {e}"
+                    "could not start {kind}: {e}"
                 )))
             }
         }

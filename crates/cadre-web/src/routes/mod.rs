@@ -4,6 +4,7 @@ mod agents;
 mod attempt_stream;
 mod attempts;
 mod events;
+mod git;
 mod goals;
 mod projects;
 mod tasks;
@@ -27,6 +28,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(events::routes())
         .merge(attempts::routes())
         .merge(attempt_stream::routes())
+        .merge(git::routes())
         .merge(agents::routes())
         .fallback(not_found)
 }

@@ -41,6 +41,9 @@ struct CreateProject {
     copy_files: Option<Vec<String>>,
     verify_commands: Option<Vec<Vec<String>>>,
     default_agent: Option<String>,
+    auto_commit: Option<bool>,
+    allow_setup_failure: Option<bool>,
+    instructions: Option<String>,
 }
 
 /// Body of `PATCH /projects/{project}`.
@@ -59,6 +62,10 @@ struct UpdateProject {
     verify_commands: Option<Vec<Vec<String>>>,
     #[serde(default, deserialize_with = "double_option")]
     default_agent: Option<Option<String>>,
+    auto_commit: Option<bool>,
+    allow_setup_failure: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    instructions: Option<Option<String>>,
 }
 
 async fn create(
@@ -78,6 +85,9 @@ async fn create(
             copy_files: body.copy_files,
             verify_commands: body.verify_commands,
             default_agent: Some(body.default_agent),
+            auto_commit: body.auto_commit,
+            allow_setup_failure: body.allow_setup_failure,
+            instructions: Some(body.instructions),
             ..Default::default()
         },
     };
@@ -113,6 +123,9 @@ async fn update(
         copy_files: body.copy_files,
         verify_commands: body.verify_commands,
         default_agent: body.default_agent,
+        auto_commit: body.auto_commit,
+        allow_setup_failure: body.allow_setup_failure,
+        instructions: body.instructions,
     };
     Ok(Json(app.update_project(&project, patch).await?.into()))
 }

@@ -11,6 +11,8 @@ use crate::cli::AttemptCommand;
 use crate::client::{Client, segment};
 use crate::output;
 
+use super::attempt_git;
+
 pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
     match cmd {
         AttemptCommand::Start {
@@ -97,6 +99,7 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
                 .await?;
             println!("follow-up sent to {} ({})", a.id, a.status);
         }
+        other => return attempt_git::run(client, other).await,
     }
     Ok(())
 }
