@@ -226,6 +226,59 @@ fn codex_turn_failed_becomes_an_error() {
     assert_eq!(out.session_id.as_deref(), Some("th-fail"));
 }
 
+/// `claude_real.jsonl` and `codex_real.jsonl` are verbatim stdout of the pinned real
+/// CLIs (scripts/install-agent-clis.sh) writing one file for the mock model in
+/// `crates/cadre/tests/real_cli.rs`; rerun that test with `CADRE_REAL_CLI_RECORD=DIR`
+/// to refresh them after a version bump. Every line of real output must map to
+/// something better than `raw`.
+#[test]
+fn real_claude_code_output_maps_fully_and_pairs_the_write_with_its_result() {
+    let out = run(AgentId::ClaudeCode, "claude_real.jsonl");
+    insta::assert_json_snapshot!(out);
+    assert_eq!(count_kind(&out, "raw"), 0, "{:#?}", out.entries);
+    assert_eq!(
+        out.session_id.as_deref(),
+        Some("2baf28fc-43ca-47bf-b2de-0a99e7231072")
+    );
+    assert_eq!(out.summary.as_deref(), Some("Created hello.txt."));
+    let call = out.entries.iter().find_map(|e| match e {
+        LogEntryKind::ToolCall {
+            call_id,
+            action: ToolAction::FileEdit {
+                path, new_content, ..
+            },
+            ..
+        } => Some((call_id, path, new_content)),
+        _ => None,
+    });
+    let (call_id, path, content) = call.expect("the Write call");
+    assert!(path.ends_with("/hello.txt"), "{path}");
+    assert_eq!(content.as_deref(), Some("hello from the mock model\n"));
+    assert!(out.entries.iter().any(|e| matches!(e,
+        LogEntryKind::ToolResult { call_id: id, status: ToolStatus::Success, .. } if id == call_id)));
+}
+
+#[test]
+fn real_codex_output_maps_fully_and_pairs_the_command_with_its_result() {
+    let out = run(AgentId::Codex, "codex_real.jsonl");
+    insta::assert_json_snapshot!(out);
+    assert_eq!(count_kind(&out, "raw"), 0, "{:#?}", out.entries);
+    assert_eq!(
+        out.session_id.as_deref(),
+        Some("01a1fed1-c859-7bb2-9339-de2fbd51790a")
+    );
+    assert_eq!(out.summary.as_deref(), Some("Created hello.txt."));
+    // Codex reports an unknown model as a non-fatal `error` item.
+    assert_eq!(count_kind(&out, "error"), 1);
+    let calls = tool_calls(&out);
+    assert!(
+        matches!(calls.as_slice(), [(_, ToolAction::CommandRun { command, .. })] if command.contains("> hello.txt")),
+        "{calls:?}"
+    );
+    assert!(out.entries.iter().any(|e| matches!(e,
+        LogEntryKind::ToolResult { call_id, status: ToolStatus::Success, .. } if call_id == "item_2")));
+}
+
 #[test]
 fn gemini_stream_snapshot() {
     insta::assert_json_snapshot!(run(AgentId::Gemini, "gemini.jsonl"));

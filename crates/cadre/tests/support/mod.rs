@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mock_model;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -29,8 +31,17 @@ impl TestServer {
     /// Starts a server on `home` (new or left by an earlier server) with extra
     /// environment, e.g. agent binary overrides.
     pub fn start_with(home: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        Self::start_with_env(home, env, &[])
+    }
+
+    /// Like [`TestServer::start_with`], and also removes `remove` from the
+    /// environment the server (and so every agent it runs) inherits.
+    pub fn start_with_env(home: tempfile::TempDir, env: &[(&str, &str)], remove: &[&str]) -> Self {
         let _ = std::fs::remove_file(home.path().join("server.json"));
         let mut command = Command::new(cadre_bin());
+        for key in remove {
+            command.env_remove(key);
+        }
         for (key, value) in env {
             command.env(key, value);
         }
