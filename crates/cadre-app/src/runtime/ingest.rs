@@ -108,6 +108,11 @@ impl App {
         let app = self.clone();
         tokio::spawn(async move {
             let attempt = process.attempt_id;
+            // The diff view refreshes live while the agent edits files.
+            let _watch = match (process.kind, app.store.attempt(attempt).await) {
+                (ProcessKind::Agent, Ok(current)) => app.watch_worktree(&current),
+                _ => None,
+            };
             let next = app.ingest(process, stop).await;
             app.runtime.unregister(attempt);
             match next {
