@@ -501,10 +501,20 @@ async fn goals_round_trip_and_filter_tasks() {
             .len(),
         0
     );
-    store
+    let deleted = store
         .delete_goal(goal.id, Utc::now())
         .await
         .expect("delete");
+    let kinds: Vec<&str> = deleted.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["task.updated", "goal.deleted"],
+        "each task that loses the goal is announced"
+    );
+    assert_eq!(
+        deleted.events[0].payload["goal_id"],
+        serde_json::Value::Null
+    );
     let orphan = store
         .tasks(&TaskFilter {
             project_id: Some(p),
