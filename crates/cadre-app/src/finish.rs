@@ -88,7 +88,7 @@ impl App {
             .await?;
         self.follow_task(&settled, reason.as_deref()).await;
         if self.task_is_closed(&settled).await.unwrap_or(false)
-            && let Err(e) = self.cleanup_attempt(&settled).await
+            && let Err(e) = self.cleanup_after_settle(&settled).await
         {
             tracing::warn!(%attempt, error = %e, "cleanup after a closed task failed");
         }

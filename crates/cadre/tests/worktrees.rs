@@ -23,7 +23,12 @@ fn worktree(attempt: &Value) -> PathBuf {
 fn branch_exists(repo: &Path, branch: &str) -> bool {
     git_output(
         repo,
-        &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
     )
     .status
     .success()
@@ -57,7 +62,10 @@ fn attempt_runs_in_its_own_worktree_and_lands_through_merge() {
     let path = worktree(&a);
     assert_eq!(
         path,
-        board.worktree_root().join("WEB").join(format!("{short}-say-hello"))
+        board
+            .worktree_root()
+            .join("WEB")
+            .join(format!("{short}-say-hello"))
     );
     let branch = format!("cadre/web-1-say-hello-{short}");
     assert_eq!(a["branch"], branch.as_str());
@@ -72,7 +80,10 @@ fn attempt_runs_in_its_own_worktree_and_lands_through_merge() {
     );
     assert_eq!(git_stdout(&path, &["status", "--porcelain"]), "");
     assert_eq!(a["head_commit"], git_stdout(&path, &["rev-parse", "HEAD"]));
-    assert_eq!(a["diff_stat"], json!({ "files": 2, "additions": 2, "deletions": 0 }));
+    assert_eq!(
+        a["diff_stat"],
+        json!({ "files": 2, "additions": 2, "deletions": 0 })
+    );
     assert_eq!(board.task_status(&key), "in_review");
 
     let diff = board.server.json(&["attempt", "diff", &id]);
@@ -83,7 +94,10 @@ fn attempt_runs_in_its_own_worktree_and_lands_through_merge() {
     assert!(readable.contains("+hi there"), "{readable}");
 
     let merged = board.server.ok(&["attempt", "merge", &id]);
-    assert!(merged.contains("merged") && merged.contains("trunk"), "{merged}");
+    assert!(
+        merged.contains("merged") && merged.contains("trunk"),
+        "{merged}"
+    );
     assert_eq!(
         std::fs::read_to_string(board.repo.join("hello.txt")).expect("merged file"),
         "hi there\n",
@@ -104,7 +118,10 @@ fn attempt_runs_in_its_own_worktree_and_lands_through_merge() {
     assert!(!path.exists(), "worktree directory removed");
     assert!(!branch_exists(&board.repo, &branch), "branch deleted");
     let listed = git_stdout(&board.repo, &["worktree", "list", "--porcelain"]);
-    assert!(!listed.contains(&short), "git forgot the worktree: {listed}");
+    assert!(
+        !listed.contains(&short),
+        "git forgot the worktree: {listed}"
+    );
 
     let kinds = board.event_kinds_of(&id);
     let pos = |kind: &str| {
@@ -137,7 +154,10 @@ fn cleanup_of_a_dirty_worktree_snapshots_the_uncommitted_work_first() {
     let board = Board::start(&[]);
     board.configure(json!({ "auto_commit": false }));
     let key = board.task("Draft notes");
-    let id = board.start_attempt(&key, &["write notes.txt uncommitted work\\n", "result Drafted."]);
+    let id = board.start_attempt(
+        &key,
+        &["write notes.txt uncommitted work\\n", "result Drafted."],
+    );
     let a = board.settled(&id);
     assert_eq!(a["status"], "succeeded", "{a}");
     assert!(
@@ -147,13 +167,20 @@ fn cleanup_of_a_dirty_worktree_snapshots_the_uncommitted_work_first() {
         "a dirty worktree is reported: {a}"
     );
     let path = worktree(&a);
-    assert_eq!(git_stdout(&path, &["status", "--porcelain"]), "?? notes.txt");
+    assert_eq!(
+        git_stdout(&path, &["status", "--porcelain"]),
+        "?? notes.txt"
+    );
     assert_eq!(
         git_stdout(&path, &["log", "-1", "--format=%s"]),
         "first",
         "nothing was committed"
     );
-    assert_eq!(board.task_status(&key), "in_review", "untracked files count");
+    assert_eq!(
+        board.task_status(&key),
+        "in_review",
+        "untracked files count"
+    );
 
     board.server.ok(&["task", "move", &key, "done"]);
     let a = board.attempt(&id);
@@ -241,7 +268,8 @@ fn restore_recreates_a_cleaned_up_worktree_from_its_branch_and_snapshot() {
         assert_eq!(status, 409, "{action}: {body}");
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(
-            message.contains("cleaned up") && message.contains(&format!("cadre attempt restore {id}")),
+            message.contains("cleaned up")
+                && message.contains(&format!("cadre attempt restore {id}")),
             "{action}: {message}"
         );
     }
@@ -285,7 +313,10 @@ fn restore_recreates_a_deleted_branch_from_the_snapshot() {
     let board = Board::start(&[]);
     board.configure(json!({ "auto_commit": false }));
     let key = board.task("Only a draft");
-    let id = board.start_attempt(&key, &["write draft.txt never committed\\n", "result Drafted."]);
+    let id = board.start_attempt(
+        &key,
+        &["write draft.txt never committed\\n", "result Drafted."],
+    );
     let a = board.settled(&id);
     let branch = a["branch"].as_str().expect("branch").to_owned();
     board.server.ok(&["task", "move", &key, "cancelled"]);
@@ -324,13 +355,23 @@ fn startup_sweep_removes_unowned_worktrees_after_snapshotting_them() {
     for (dir, branch) in [(&dirty, "by-hand"), (&clean, "clean-by-hand")] {
         git(
             &board.repo,
-            &["worktree", "add", "--quiet", "-b", branch, dir.to_str().expect("path"), "trunk"],
+            &[
+                "worktree",
+                "add",
+                "--quiet",
+                "-b",
+                branch,
+                dir.to_str().expect("path"),
+                "trunk",
+            ],
         );
     }
     std::fs::write(dirty.join("scratch.txt"), "left behind\n").expect("write");
 
     let board = board.restart();
-    eventually("the sweep", || (!dirty.exists() && !clean.exists()).then_some(()));
+    eventually("the sweep", || {
+        (!dirty.exists() && !clean.exists()).then_some(())
+    });
     let listed = git_stdout(&board.repo, &["worktree", "list", "--porcelain"]);
     assert!(!listed.contains("by-hand"), "{listed}");
     assert_eq!(
@@ -342,9 +383,17 @@ fn startup_sweep_removes_unowned_worktrees_after_snapshotting_them() {
         "the dirty orphan was snapshotted"
     );
     assert!(
-        !git_output(&board.repo, &["rev-parse", "--verify", "--quiet", "refs/cadre/orphans/web-clean-by-hand"])
-            .status
-            .success(),
+        !git_output(
+            &board.repo,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "refs/cadre/orphans/web-clean-by-hand"
+            ]
+        )
+        .status
+        .success(),
         "a clean orphan needs no snapshot"
     );
     assert!(branch_exists(&board.repo, "by-hand"), "branches are kept");
@@ -395,4 +444,196 @@ fn two_attempts_started_at_once_get_their_own_worktrees_and_branches() {
     assert_ne!(attempts[0]["branch"], attempts[1]["branch"]);
     let listed = git_stdout(&board.repo, &["worktree", "list"]);
     assert_eq!(listed.lines().count(), 3, "{listed}");
+}
+
+/// Asserts a 422 and returns its error code and message.
+fn unprocessable(board: &Board, method: Method, path: &str, body: Value) -> (String, String) {
+    let (status, reply) = board.api(method, path, Some(body));
+    assert_eq!(status, 422, "{path}: {reply}");
+    (
+        reply["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        reply["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[test]
+fn unsafe_base_branches_and_paths_are_refused_with_422_before_anything_is_created() {
+    let board = Board::start(&[]);
+    let key = board.task("Careful");
+    let start = format!("/tasks/{key}/attempts");
+    for base in [
+        "does-not-exist",
+        "../../etc/passwd",
+        "--upload-pack=touch /tmp/x",
+        "trunk/../trunk",
+    ] {
+        let body = json!({ "agent": "claude-code", "base_branch": base });
+        let (code, message) = unprocessable(&board, Method::POST, &start, body);
+        assert_eq!(code, "invalid", "{base}: {message}");
+        assert!(message.contains("does not exist"), "{base}: {message}");
+    }
+    assert_eq!(board.get(&start), json!([]), "no attempt recorded");
+    assert_eq!(board.task_status(&key), "todo", "the card did not move");
+    let project_dir = board.worktree_root().join("WEB");
+    assert!(
+        std::fs::read_dir(&project_dir).map_or(true, |mut d| d.next().is_none()),
+        "no worktree created"
+    );
+
+    // copy-files globs are resolved inside the main checkout only.
+    for glob in ["../secret.env", "/etc/passwd", "config/../../x"] {
+        let (code, message) = unprocessable(
+            &board,
+            Method::PATCH,
+            "/projects/WEB",
+            json!({ "copy_files": [glob] }),
+        );
+        assert_eq!(code, "invalid", "{glob}: {message}");
+    }
+    let outside = board.scratch().join("secret.env");
+    std::fs::write(&outside, "TOKEN=outside\n").expect("write");
+    std::os::unix::fs::symlink(&outside, board.repo.join(".env")).expect("symlink");
+    std::fs::write(board.repo.join("config.local"), "local=1\n").expect("write");
+    board.configure(json!({ "copy_files": [".env", "config.local"] }));
+    let id = board.start_attempt(&key, &["result Nothing to do."]);
+    let a = board.settled(&id);
+    let path = worktree(&a);
+    assert_eq!(
+        std::fs::read_to_string(path.join("config.local")).expect("copied"),
+        "local=1\n"
+    );
+    assert!(
+        path.join(".env").symlink_metadata().is_err(),
+        "a symlink leading out of the checkout is not followed"
+    );
+    let created = board
+        .events_of(&id)
+        .into_iter()
+        .find(|e| e["type"] == "worktree.created")
+        .expect("worktree.created");
+    assert_eq!(created["payload"]["copied_files"], json!(["config.local"]));
+
+    // A path filter on the diff only ever selects among the attempt's files.
+    let (status, reply) = board.api(
+        Method::GET,
+        &format!("/attempts/{id}/diff?path=../../../etc/passwd"),
+        None,
+    );
+    assert_eq!(status, 404, "{reply}");
+    assert!(!reply.to_string().contains("root:"), "{reply}");
+}
+
+#[test]
+fn a_branch_prefix_that_makes_an_invalid_ref_is_refused_with_422() {
+    // Task keys cannot produce an invalid ref: they are validated as letters and
+    // a number, and branch names are built from their lowercased words. The
+    // prefix is configuration, so it is checked with `git check-ref-format`.
+    let board = Board::start(&[("CADRE_BRANCH_PREFIX", "bad..prefix")]);
+    let key = board.task("Prefix");
+    let (code, message) = unprocessable(
+        &board,
+        Method::POST,
+        &format!("/tasks/{key}/attempts"),
+        json!({ "agent": "claude-code" }),
+    );
+    assert_eq!(code, "invalid_branch", "{message}");
+    assert!(message.contains("bad..prefix/web-1-prefix-"), "{message}");
+    assert_eq!(board.get(&format!("/tasks/{key}/attempts")), json!([]));
+    assert_eq!(board.task_status(&key), "todo");
+    assert_eq!(
+        git_stdout(&board.repo, &["worktree", "list"])
+            .lines()
+            .count(),
+        1,
+        "no worktree created"
+    );
+}
+
+#[test]
+fn refine_resumes_the_session_in_the_same_worktree_which_it_never_removes() {
+    let board = Board::start(&[]);
+    let key = board.task("Polish");
+    let parent = board.start_attempt(
+        &key,
+        &[
+            "session sess-r",
+            "write first.txt one\\n",
+            "result First pass.",
+        ],
+    );
+    let p = board.settled(&parent);
+    assert_eq!(p["status"], "succeeded", "{p}");
+    let path = worktree(&p);
+
+    let prompt = support::board::steps(&["write second.txt two\\n", "result Second pass."]);
+    let (status, refine) = board.api(
+        Method::POST,
+        &format!("/attempts/{parent}/refine"),
+        Some(json!({ "prompt": prompt })),
+    );
+    assert_eq!(status, 202, "{refine}");
+    let id = refine["id"].as_str().expect("id").to_owned();
+    assert_ne!(id, parent);
+    assert_eq!(refine["parent_attempt_id"], parent.as_str());
+    assert_eq!(refine["owns_worktree"], false);
+    assert_eq!(refine["worktree_path"], p["worktree_path"]);
+    assert_eq!(refine["branch"], p["branch"]);
+    let r = board.settled(&id);
+    assert_eq!(r["status"], "succeeded", "{r}");
+    let argv: Vec<String> =
+        serde_json::from_value(r["processes"][0]["argv"].clone()).expect("argv");
+    let resume = argv.iter().position(|a| a == "--resume").expect("--resume");
+    assert_eq!(argv[resume + 1], "sess-r", "resumes the parent's session");
+    assert_eq!(r["session_id"], "sess-r");
+    assert_eq!(git_stdout(&path, &["show", "HEAD:second.txt"]), "two");
+    assert_eq!(git_stdout(&path, &["show", "HEAD:first.txt"]), "one");
+
+    // A second refine is still at work when the card is cancelled: its
+    // worktree must stay until it settles, then go with its owner.
+    let prompt = support::board::steps(&["text thinking", "hang"]);
+    let (status, busy) = board.api(
+        Method::POST,
+        &format!("/attempts/{parent}/refine"),
+        Some(json!({ "prompt": prompt })),
+    );
+    assert_eq!(status, 202, "{busy}");
+    let busy = busy["id"].as_str().expect("id").to_owned();
+    board.wait_for(&busy, "running", |a| a["status"] == "running");
+    board.server.ok(&["task", "move", &key, "cancelled"]);
+    assert!(path.is_dir(), "removed under a running refine attempt");
+    assert_eq!(board.attempt(&parent)["worktree_path"], p["worktree_path"]);
+
+    board.server.ok(&["attempt", "stop", &busy]);
+    board.settled(&busy);
+    eventually("the worktree to go once every attempt settled", || {
+        let gone = [&parent, &id, &busy]
+            .iter()
+            .all(|a| board.attempt(a)["worktree_path"].is_null());
+        gone.then_some(())
+    });
+    assert!(!path.exists());
+    for attempt in [&parent, &id, &busy] {
+        assert_eq!(board.attempt(attempt)["worktree_path"], Value::Null);
+    }
+    let removals: Vec<Value> = board
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "worktree.removed" && e["payload"]["detail"].is_object())
+        .collect();
+    assert_eq!(removals.len(), 1, "removed once: {removals:?}");
+    assert_eq!(removals[0]["attempt_id"], parent.as_str(), "by its owner");
+    let (status, reply) = board.api(Method::POST, &format!("/attempts/{id}/restore"), None);
+    assert_eq!(status, 409, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("restore attempt {parent}"))),
+        "{reply}"
+    );
 }

@@ -164,7 +164,10 @@ impl Board {
     }
 
     /// Several API calls in flight at once; results in the order given.
-    pub fn api_concurrently(&self, calls: Vec<(Method, String, Option<Value>)>) -> Vec<(u16, Value)> {
+    pub fn api_concurrently(
+        &self,
+        calls: Vec<(Method, String, Option<Value>)>,
+    ) -> Vec<(u16, Value)> {
         let futures = calls
             .into_iter()
             .map(|(method, path, body)| async move { self.send(method, &path, body).await });
