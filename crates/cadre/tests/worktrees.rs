@@ -6,33 +6,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::board::{Board, eventually};
+use support::board::{Board, branch_exists, eventually, worktree};
 use support::{git, git_output, git_stdout};
-
-/// The attempt's worktree path, which must exist.
-fn worktree(attempt: &Value) -> PathBuf {
-    let path = PathBuf::from(attempt["worktree_path"].as_str().expect("worktree_path"));
-    assert!(path.is_dir(), "{} is not a directory", path.display());
-    path
-}
-
-fn branch_exists(repo: &Path, branch: &str) -> bool {
-    git_output(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("refs/heads/{branch}"),
-        ],
-    )
-    .status
-    .success()
-}
 
 fn short_id(attempt: &str) -> String {
     let hex = attempt.replace('-', "");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{GIT_ENV, TestServer, fake_agent, repo};
+use super::{GIT_ENV, TestServer, fake_agent, git_output, repo};
 
 /// How long any polled condition may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -73,6 +73,28 @@ pub fn alive(pid: i64) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// The attempt's worktree path, which must be a directory.
+pub fn worktree(attempt: &Value) -> PathBuf {
+    let path = PathBuf::from(attempt["worktree_path"].as_str().expect("worktree_path"));
+    assert!(path.is_dir(), "{} is not a directory", path.display());
+    path
+}
+
+/// Whether `refs/heads/{branch}` exists in `repo`.
+pub fn branch_exists(repo: &Path, branch: &str) -> bool {
+    git_output(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
+    )
+    .status
+    .success()
 }
 
 /// Polls `check` until it returns `Some`, failing with `what` at the deadline.
