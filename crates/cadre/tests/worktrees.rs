@@ -614,3 +614,47 @@ fn refine_resumes_the_session_in_the_same_worktree_which_it_never_removes() {
         "{reply}"
     );
 }
+
+#[test]
+fn a_start_refused_by_unfinished_dependencies_leaves_no_worktree_or_branch() {
+    let board = Board::start(&[]);
+    let first = board.task("Schema");
+    let second = board
+        .server
+        .ok(&[
+            "task",
+            "add",
+            "--project",
+            "WEB",
+            "API",
+            "--depends-on",
+            &first,
+        ])
+        .trim()
+        .to_owned();
+    let (status, reply) = board.api(
+        Method::POST,
+        &format!("/tasks/{second}/attempts"),
+        Some(json!({ "agent": "claude-code" })),
+    );
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["error"]["code"], "dependencies_not_done", "{reply}");
+    assert_eq!(board.get(&format!("/tasks/{second}/attempts")), json!([]));
+    assert_eq!(
+        git_stdout(&board.repo, &["worktree", "list"])
+            .lines()
+            .count(),
+        1,
+        "no worktree left behind"
+    );
+    assert_eq!(
+        git_stdout(&board.repo, &["branch", "--list", "cadre/*"]),
+        "",
+        "no branch left behind"
+    );
+    let project_dir = board.worktree_root().join("WEB");
+    assert!(
+        std::fs::read_dir(&project_dir).map_or(true, |mut d| d.next().is_none()),
+        "no directory left behind"
+    );
+}
