@@ -1,13 +1,15 @@
 //! An attempt's life around the agent, end to end through a real `cadre serve`
-//! with the fake agent: restart reconciliation (a crashed agent restarted
-//! automatically, at most three times; a queued attempt launched), the project's
-//! setup script as a `setup` process, and the prompt built from finished
-//! dependencies and the project's instructions.
+//! with the fake agent: starts refused with nothing left behind (unsafe base
+//! branches, paths and branch names: 422; unfinished dependencies: 409), restart
+//! reconciliation (a crashed agent restarted automatically, at most three times;
+//! a queued attempt launched), the project's setup script as a `setup` process,
+//! and the prompt built from finished dependencies and the project's instructions.
 
 mod support;
 
 use std::path::Path;
 
+use reqwest::Method;
 use serde_json::{Value, json};
 use support::board::{Board, alive, eventually, steps, worktree};
 use support::{cadre_bin, git_stdout};
@@ -326,4 +328,157 @@ fn prompt_carries_finished_dependencies_summaries_and_project_instructions() {
     let received: String =
         serde_json::from_str(received.lines().next().expect("one prompt")).expect("a JSON string");
     assert_eq!(received.trim(), prompt.trim(), "the agent got that prompt");
+}
+
+/// Asserts a 422 and returns its error code and message.
+fn unprocessable(board: &Board, method: Method, path: &str, body: Value) -> (String, String) {
+    let (status, reply) = board.api(method, path, Some(body));
+    assert_eq!(status, 422, "{path}: {reply}");
+    (
+        reply["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        reply["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[test]
+fn unsafe_base_branches_and_paths_are_refused_with_422_before_anything_is_created() {
+    let board = Board::start(&[]);
+    let key = board.task("Careful");
+    let start = format!("/tasks/{key}/attempts");
+    for base in [
+        "does-not-exist",
+        "../../etc/passwd",
+        "--upload-pack=touch /tmp/x",
+        "trunk/../trunk",
+    ] {
+        let body = json!({ "agent": "claude-code", "base_branch": base });
+        let (code, message) = unprocessable(&board, Method::POST, &start, body);
+        assert_eq!(code, "invalid", "{base}: {message}");
+        assert!(message.contains("does not exist"), "{base}: {message}");
+    }
+    assert_eq!(board.get(&start), json!([]), "no attempt recorded");
+    assert_eq!(board.task_status(&key), "todo", "the card did not move");
+    let project_dir = board.worktree_root().join("WEB");
+    assert!(
+        std::fs::read_dir(&project_dir).map_or(true, |mut d| d.next().is_none()),
+        "no worktree created"
+    );
+
+    // copy-files globs are resolved inside the main checkout only.
+    for glob in ["../secret.env", "/etc/passwd", "config/../../x"] {
+        let (code, message) = unprocessable(
+            &board,
+            Method::PATCH,
+            "/projects/WEB",
+            json!({ "copy_files": [glob] }),
+        );
+        assert_eq!(code, "invalid", "{glob}: {message}");
+    }
+    let outside = board.scratch().join("secret.env");
+    std::fs::write(&outside, "TOKEN=outside\n").expect("write");
+    std::os::unix::fs::symlink(&outside, board.repo.join(".env")).expect("symlink");
+    std::fs::write(board.repo.join("config.local"), "local=1\n").expect("write");
+    board.configure(json!({ "copy_files": [".env", "config.local"] }));
+    let id = board.start_attempt(&key, &["result Nothing to do."]);
+    let a = board.settled(&id);
+    let path = worktree(&a);
+    assert_eq!(
+        std::fs::read_to_string(path.join("config.local")).expect("copied"),
+        "local=1\n"
+    );
+    assert!(
+        path.join(".env").symlink_metadata().is_err(),
+        "a symlink leading out of the checkout is not followed"
+    );
+    let created = board
+        .events_of(&id)
+        .into_iter()
+        .find(|e| e["type"] == "worktree.created")
+        .expect("worktree.created");
+    assert_eq!(created["payload"]["copied_files"], json!(["config.local"]));
+
+    // A path filter on the diff only ever selects among the attempt's files.
+    let (status, reply) = board.api(
+        Method::GET,
+        &format!("/attempts/{id}/diff?path=../../../etc/passwd"),
+        None,
+    );
+    assert_eq!(status, 404, "{reply}");
+    assert!(!reply.to_string().contains("root:"), "{reply}");
+}
+
+#[test]
+fn a_branch_prefix_that_makes_an_invalid_ref_is_refused_with_422() {
+    // Task keys cannot produce an invalid ref: they are validated as letters and
+    // a number, and branch names are built from their lowercased words. The
+    // prefix is configuration, so it is checked with `git check-ref-format`.
+    let board = Board::start(&[("CADRE_BRANCH_PREFIX", "bad..prefix")]);
+    let key = board.task("Prefix");
+    let (code, message) = unprocessable(
+        &board,
+        Method::POST,
+        &format!("/tasks/{key}/attempts"),
+        json!({ "agent": "claude-code" }),
+    );
+    assert_eq!(code, "invalid_branch", "{message}");
+    assert!(message.contains("bad..prefix/web-1-prefix-"), "{message}");
+    assert_eq!(board.get(&format!("/tasks/{key}/attempts")), json!([]));
+    assert_eq!(board.task_status(&key), "todo");
+    assert_eq!(
+        git_stdout(&board.repo, &["worktree", "list"])
+            .lines()
+            .count(),
+        1,
+        "no worktree created"
+    );
+}
+
+#[test]
+fn a_start_refused_by_unfinished_dependencies_leaves_no_worktree_or_branch() {
+    let board = Board::start(&[]);
+    let first = board.task("Schema");
+    let second = board
+        .server
+        .ok(&[
+            "task",
+            "add",
+            "--project",
+            "WEB",
+            "API",
+            "--depends-on",
+            &first,
+        ])
+        .trim()
+        .to_owned();
+    let (status, reply) = board.api(
+        Method::POST,
+        &format!("/tasks/{second}/attempts"),
+        Some(json!({ "agent": "claude-code" })),
+    );
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["error"]["code"], "dependencies_not_done", "{reply}");
+    assert_eq!(board.get(&format!("/tasks/{second}/attempts")), json!([]));
+    assert_eq!(
+        git_stdout(&board.repo, &["worktree", "list"])
+            .lines()
+            .count(),
+        1,
+        "no worktree left behind"
+    );
+    assert_eq!(
+        git_stdout(&board.repo, &["branch", "--list", "cadre/*"]),
+        "",
+        "no branch left behind"
+    );
+    let project_dir = board.worktree_root().join("WEB");
+    assert!(
+        std::fs::read_dir(&project_dir).map_or(true, |mut d| d.next().is_none()),
+        "no directory left behind"
+    );
 }
