@@ -18,6 +18,8 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A running server with project `WEB`.
 pub struct Board {
+    // Declared first so it runs while the data dir still exists.
+    reaper: Reaper,
     pub server: TestServer,
     /// The project's main checkout (on branch `trunk`).
     pub repo: PathBuf,
@@ -29,6 +31,7 @@ pub struct Board {
 
 /// A board whose server is stopped; its data dir and repository live on.
 pub struct Parked {
+    reaper: Reaper,
     pub home: tempfile::TempDir,
     pub repo: PathBuf,
     repo_dir: tempfile::TempDir,
@@ -122,10 +125,12 @@ impl Board {
             "--key",
             "WEB",
         ]);
-        Self::assemble(server, repo, repo_dir, env)
+        let reaper = Reaper(server.home.path().to_path_buf());
+        Self::assemble(reaper, server, repo, repo_dir, env)
     }
 
     fn assemble(
+        reaper: Reaper,
         server: TestServer,
         repo: PathBuf,
         repo_dir: tempfile::TempDir,
@@ -136,6 +141,7 @@ impl Board {
             .build()
             .expect("runtime");
         Self {
+            reaper,
             server,
             repo,
             repo_dir,
@@ -150,6 +156,7 @@ impl Board {
         let (status, home) = self.server.stop();
         assert!(status.success(), "server exited with {status}");
         Parked {
+            reaper: self.reaper,
             home,
             repo: self.repo,
             repo_dir: self.repo_dir,
@@ -362,6 +369,57 @@ impl Parked {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
         let server = spawn(self.home, &env);
-        Board::assemble(server, self.repo, self.repo_dir, env)
+        Board::assemble(self.reaper, server, self.repo, self.repo_dir, env)
+    }
+}
+
+/// Kills, when a test ends (passing or not), every run of the data dir still
+/// supervised: agents and scripts run detached and would otherwise outlive a
+/// failed test. Only a shim whose command line names its own run directory, and
+/// the group of its own child, are signalled, so a recycled pid is never hit.
+struct Reaper(PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let Ok(attempts) = std::fs::read_dir(self.0.join("runs")) else {
+            return;
+        };
+        for run in attempts
+            .flatten()
+            .filter_map(|a| std::fs::read_dir(a.path()).ok())
+            .flatten()
+            .flatten()
+        {
+            let run = run.path();
+            let Some(started) = std::fs::read(run.join("started.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            else {
+                continue;
+            };
+            let (Some(shim), Some(pgid)) = (started["shim_pid"].as_i64(), started["pgid"].as_i64())
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(format!("/proc/{shim}/cmdline")).unwrap_or_default();
+            if !String::from_utf8_lossy(&cmdline).contains(&*run.to_string_lossy()) {
+                continue;
+            }
+            let stat = std::fs::read_to_string(format!("/proc/{pgid}/stat")).unwrap_or_default();
+            let parent = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<i64>().ok());
+            let mut targets = vec![shim];
+            if parent == Some(shim) {
+                targets.insert(0, -pgid);
+            }
+            for target in targets {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &target.to_string()])
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            }
+        }
     }
 }
