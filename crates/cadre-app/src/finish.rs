@@ -119,11 +119,21 @@ impl App {
                 )
                 .await?;
                 if let Some(sha) = self.git.commit_all(path, &message).await? {
-                    self.record_attempt_event(
-                        attempt,
-                        EventKind::GitCommitCreated,
-                        json!({ "commit": sha, "message": message, "auto": true }),
-                    )
+                    // The same shape as a commit made through the API: the
+                    // attempt, with what happened under `detail`.
+                    let detail = json!({ "commit": sha, "message": message, "auto": true });
+                    let id = attempt.id;
+                    self.write(|store| async move {
+                        store
+                            .update_attempt_detailed(
+                                id,
+                                EventKind::GitCommitCreated,
+                                now(),
+                                detail,
+                                move |a| a.head_commit = Some(sha),
+                            )
+                            .await
+                    })
                     .await?;
                 }
             } else if status == AttemptStatus::Succeeded {

@@ -111,7 +111,7 @@ fn rebase_conflict_is_aborted_and_reported_with_a_follow_up() {
 }
 
 #[test]
-fn merge_is_refused_while_the_base_moved_or_its_checkout_is_dirty_then_lands() {
+fn merge_is_refused_on_uncommitted_work_a_moved_base_or_a_dirty_base_checkout_then_lands() {
     let board = Board::start(&[]);
     let key = board.task("Add page");
     let id = board.start_attempt(
@@ -120,9 +120,48 @@ fn merge_is_refused_while_the_base_moved_or_its_checkout_is_dirty_then_lands() {
     );
     let a = board.settled(&id);
     assert_eq!(a["status"], "succeeded", "{a}");
-    let trunk = move_trunk(&board.repo, "other.txt", "meanwhile\n");
-
+    let path = worktree(&a);
     let merge = format!("/attempts/{id}/merge");
+
+    // A person's edit in the worktree must be committed before merging.
+    std::fs::write(path.join("page.txt"), "the page, reviewed\n").expect("write");
+    let (status, reply) = board.api(Method::POST, &merge, Some(json!({})));
+    assert_eq!(status, 409, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("cadre attempt commit {id}"))),
+        "{reply}"
+    );
+    let committed = board
+        .server
+        .ok(&["attempt", "commit", &id, "-m", "Review the page"]);
+    assert!(committed.contains("committed"), "{committed}");
+    assert_eq!(
+        git_stdout(&path, &["log", "-1", "--format=%s"]),
+        "Review the page"
+    );
+    assert_clean(&path);
+    let events = board.events_of(&id);
+    let commits: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "git.commit.created")
+        .map(|e| &e["payload"]["detail"])
+        .collect();
+    assert_eq!(
+        commits.len(),
+        2,
+        "the auto-commit, then the person's: {commits:?}"
+    );
+    assert_eq!(commits[0]["auto"], true, "one shape for both: {commits:?}");
+    assert_eq!(commits[1]["auto"], false);
+    assert_eq!(commits[1]["message"], "Review the page");
+    assert_eq!(
+        commits[1]["commit"].as_str(),
+        Some(git_stdout(&path, &["rev-parse", "HEAD"]).as_str())
+    );
+
+    let trunk = move_trunk(&board.repo, "other.txt", "meanwhile\n");
     let (status, reply) = board.api(Method::POST, &merge, Some(json!({})));
     assert_eq!(status, 409, "{reply}");
     let message = reply["error"]["message"].as_str().unwrap_or_default();
@@ -136,15 +175,16 @@ fn merge_is_refused_while_the_base_moved_or_its_checkout_is_dirty_then_lands() {
         "base untouched"
     );
     assert_clean(&board.repo);
-    assert_clean(&worktree(&board.attempt(&id)));
+    assert_clean(&path);
     assert_eq!(board.task_status(&key), "in_review");
     let events = board.events_of(&id);
-    assert!(
-        event(&events, "git.merge.refused")["payload"]["reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("has moved")),
-        "{events:?}"
-    );
+    let refusals: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "git.merge.refused")
+        .filter_map(|e| e["payload"]["reason"].as_str())
+        .collect();
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(refusals[1].contains("has moved"), "{refusals:?}");
 
     let rebased = board.server.json(&["attempt", "rebase", &id]);
     assert_eq!(rebased["status"], "rebased", "{rebased}");
@@ -174,7 +214,7 @@ fn merge_is_refused_while_the_base_moved_or_its_checkout_is_dirty_then_lands() {
     );
     assert_eq!(
         std::fs::read_to_string(board.repo.join("page.txt")).expect("merged"),
-        "the page\n"
+        "the page, reviewed\n"
     );
     assert_clean(&board.repo);
     assert_eq!(board.task_status(&key), "done");

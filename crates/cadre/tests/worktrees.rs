@@ -111,11 +111,21 @@ fn attempt_runs_in_its_own_worktree_and_lands_through_merge() {
     assert!(pos("attempt.autocommit.requested") < pos("git.commit.created"));
     assert!(pos("git.commit.created") < pos("git.merged"));
     assert!(pos("git.merged") < pos("worktree.removed"));
-    let removed = board
-        .events_of(&id)
-        .into_iter()
-        .find(|e| e["type"] == "worktree.removed")
-        .expect("worktree.removed");
+    let events = board.events_of(&id);
+    let find = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    let autocommit = &find("git.commit.created")["payload"]["detail"];
+    assert_eq!(autocommit["auto"], true, "{autocommit}");
+    assert_eq!(autocommit["commit"], a["head_commit"], "{autocommit}");
+    assert_eq!(
+        autocommit["message"],
+        "WEB-1: Say hello\n\nAdded hello.txt with a greeting.\nIt is one line."
+    );
+    let removed = find("worktree.removed");
     let detail = &removed["payload"]["detail"];
     assert_eq!(detail["branch_fate"], "deleted_squash_merged", "{removed}");
     let archived = detail["archived_ref"].as_str().expect("archived ref");
