@@ -376,9 +376,12 @@ impl App {
             Some(e) => (ProcessStatus::Exited, e.exit_code, e.signal),
             None => (ProcessStatus::Lost, None, None),
         };
-        self.store
-            .finish_process(process.id, status, code, signal, now())
-            .await?;
+        self.write_quiet(|store| async move {
+            store
+                .finish_process(process.id, status, code, signal, now())
+                .await
+        })
+        .await?;
         if process.kind == ProcessKind::Setup {
             return self
                 .setup_ended(attempt, pipeline, exit.as_ref(), intervention)
@@ -452,7 +455,9 @@ impl App {
         };
         // A follow-up queued while this turn ran is sent now, unless a person stopped it.
         if outcome != AttemptStatus::Stopped
-            && let Some(text) = self.store.take_followup(attempt.id, now()).await?
+            && let Some(text) = self
+                .write_quiet(|store| async move { store.take_followup(attempt.id, now()).await })
+                .await?
         {
             self.append_user_message(attempt.id, &text).await?;
             let resume = self.store.attempt(attempt.id).await?.session_id;
