@@ -98,6 +98,80 @@ fn crashed_agent_is_restarted_automatically_after_a_server_restart() {
 }
 
 #[test]
+fn agent_killed_by_a_signal_cadre_did_not_send_is_restarted_as_a_crash() {
+    let board = Board::start(&[]);
+    let key = board.task("Killed");
+    let id = board.start_attempt(&key, &["session sess-killed", "text working", "hang"]);
+    let a = board.wait_for(&id, "its agent running", |a| {
+        a["processes"][0]["pid"].is_i64() && a["log_len"].as_i64().unwrap_or(0) >= 3
+    });
+    // The agent's group only (an OOM kill, a person's `kill`): its shim lives on
+    // and records the signal.
+    let pgid = a["processes"][0]["pid"].as_i64().expect("pid");
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", "--", &(-pgid).to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+
+    let a = board.settled(&id);
+    assert_eq!(a["status"], "succeeded", "{a}");
+    assert_eq!(a["processes"][0]["signal"], 9, "{a}");
+    assert_eq!(a["crash_retries"], 1, "{a}");
+    assert_eq!(a["retry_count"], 0, "{a}");
+    let notes = texts(&board.entries(&id), "system_message");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("restarting the agent automatically (1 of 3)")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn stop_requested_just_before_a_restart_is_carried_out_by_the_next_server() {
+    // An agent that ignores SIGTERM, so it outlives the stop's grace period, and
+    // a grace long enough for the server to go down in the middle of it.
+    let tools = tempfile::tempdir().expect("tools");
+    let stubborn = tools.path().join("stubborn-agent");
+    std::fs::write(
+        &stubborn,
+        format!(
+            "#!/bin/sh\ntrap '' TERM\nexec '{}' \"$@\"\n",
+            support::fake_agent().display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(
+        &stubborn,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let env = [
+        ("CADRE_CLAUDE_CODE_BIN", stubborn.to_str().expect("path")),
+        ("CADRE_STOP_GRACE_MS", "4000"),
+    ];
+    let board = Board::start(&env);
+    let key = board.task("Stop me");
+    let id = board.start_attempt(&key, &["text working", "hang"]);
+    let a = board.wait_for(&id, "its agent running", |a| {
+        a["processes"][0]["pid"].is_i64() && a["log_len"].as_i64().unwrap_or(0) >= 2
+    });
+    let pid = a["processes"][0]["pid"].as_i64().expect("pid");
+    board.server.ok(&["attempt", "stop", &id]);
+    assert_eq!(board.attempt(&id)["status"], "stopping");
+    let parked = board.stop();
+    assert!(alive(pid), "the agent ignored SIGTERM");
+
+    let board = parked.start();
+    let a = board.settled(&id);
+    assert_eq!(a["status"], "stopped", "the person's stop stands: {a}");
+    assert_eq!(a["processes"][0]["signal"], 9, "{a}");
+    assert_eq!(a["crash_retries"], 0, "{a}");
+    assert!(!alive(pid));
+}
+
+#[test]
 fn agent_that_keeps_crashing_is_interrupted_after_three_automatic_restarts() {
     // Restarts resume the session with a "continue" prompt; the fake agent then
     // follows this scenario file, so every run hangs until it is killed.

@@ -165,6 +165,12 @@ impl App {
         let mut intervention: Option<Intervention> = None;
         let mut gone_since: Option<Instant> = None;
         let config = self.runtime.config.clone();
+        if attempt.status == AttemptStatus::Stopping {
+            // A stop asked of an earlier server, which may have gone down before
+            // the process ended (or before SIGKILL followed SIGTERM): finish it.
+            intervention = Some(Intervention::Stopped);
+            self.begin_stop(&process, config.stop_grace);
+        }
         loop {
             // Read the exit record *before* draining: once it exists the child has
             // exited, so the drain that follows sees every byte it wrote.
@@ -415,6 +421,21 @@ impl App {
                     exit_code: Some(0), ..
                 }),
             ) => (AttemptStatus::Succeeded, None),
+            (
+                None,
+                Some(ExitRecord {
+                    signal: Some(signal),
+                    ..
+                }),
+            ) => {
+                // Killed by a signal cadre did not send (a crash, the OOM killer,
+                // someone's `kill`): restarted like a run that vanished.
+                let what = format!("the agent was killed by signal {signal}");
+                return Ok(match self.crash_retry(&current, &what).await? {
+                    Some(request) => Next::Turn(request, None),
+                    None => Next::Done,
+                });
+            }
             (None, Some(e)) => {
                 let info = FailureInfo {
                     exit_code: e.exit_code,
