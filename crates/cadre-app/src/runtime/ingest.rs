@@ -113,6 +113,8 @@ impl App {
                 (ProcessKind::Agent, Ok(current)) => app.watch_worktree(&current),
                 _ => None,
             };
+            let (process_id, stop_grace) = (process.id, app.runtime.config.stop_grace);
+            let record = process.clone();
             let next = app.ingest(process, stop).await;
             app.runtime.unregister(attempt);
             match next {
@@ -127,6 +129,16 @@ impl App {
                 }
                 Err(e) => {
                     tracing::error!(%attempt, error = %e, "ingestion failed");
+                    // Nothing records the process any more: stop it, and close its
+                    // row so a restart does not adopt it and settle the attempt twice.
+                    app.begin_stop(&record, stop_grace);
+                    let _ = app
+                        .write_quiet(|store| async move {
+                            store
+                                .finish_process(process_id, ProcessStatus::Lost, None, None, now())
+                                .await
+                        })
+                        .await;
                     let reason = format!("cadre could not record the agent's output: {e}");
                     let _ = app
                         .conclude(attempt, AttemptStatus::Failed, Some(reason), None)
