@@ -45,6 +45,8 @@ pub fn router(app: Arc<App>, bound: SocketAddr) -> Router {
             policy,
             security::check_host_and_origin,
         ))
+        // Outside the checks, so that their refusals carry the headers too.
+        .layer(axum::middleware::from_fn(security::add_security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(AppState(app))
 }

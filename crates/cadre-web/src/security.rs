@@ -1,4 +1,5 @@
-//! Request checks for a server that launches code on the user's machine.
+//! Request checks and response headers for a server that launches code on the
+//! user's machine.
 //!
 //! A page on any website can make the browser send requests to `127.0.0.1`. Two
 //! checks stop that: the `Host` header must name this server (defeats DNS
@@ -6,12 +7,17 @@
 //! state-changing request that carries an `Origin` must come from this server's own
 //! origin (defeats cross-site request forgery). Clients that are not browsers (the
 //! CLI, curl) send no `Origin` and pass.
+//!
+//! Every response also carries headers that keep a browser from misusing it:
+//! no MIME sniffing (an uploaded "image" must never run as HTML or script), a
+//! Content-Security-Policy that forbids framing and any script or style not
+//! served by cadre itself, and no `Referer` leaking ids to other sites.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -84,6 +90,35 @@ pub(crate) async fn check_host_and_origin(
         }
     }
     next.run(request).await
+}
+
+/// The Content-Security-Policy of every response. The UI is server-rendered HTML
+/// with htmx loaded from cadre itself and no inline scripts, styles or event
+/// handlers, so `'self'` is all it needs (htmx must be configured with
+/// `includeIndicatorStyles: false`, since it would otherwise inject an inline
+/// `<style>`). Images may also be `data:`/`blob:` URLs (pasted screenshots before
+/// upload). `frame-ancestors 'none'` stops clickjacking.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Middleware adding the security headers to every response, errors included.
+pub(crate) async fn add_security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 #[cfg(test)]
