@@ -16,6 +16,7 @@ mod hub;
 mod profiles;
 mod projects;
 mod runtime;
+pub mod secrets;
 mod tasks;
 
 use std::path::PathBuf;

@@ -8,6 +8,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod auth;
 pub mod error;
 mod extract;
 mod routes;
@@ -22,7 +23,8 @@ use axum::Router;
 use cadre_app::App;
 use tokio::net::TcpListener;
 
-pub use security::HostPolicy;
+pub use auth::{Access, LOGIN_PATH, Principal, SESSION_COOKIE};
+pub use security::{CONTENT_SECURITY_POLICY, HostPolicy};
 
 /// Shared state of every handler: the application behind an `Arc`.
 #[derive(Debug, Clone)]
@@ -35,17 +37,52 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Builds the router for `app`, accepting requests addressed to `bound`.
-pub fn router(app: Arc<App>, bound: SocketAddr) -> Router {
-    let policy = Arc::new(HostPolicy::for_bound_address(bound));
+/// How the server admits requests: the names it answers to and its access rules.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Extra DNS names (beyond the bound address and loopback names) accepted in
+    /// `Host` and `Origin`.
+    pub allowed_names: Vec<String>,
+    /// Token checks and login codes.
+    pub access: Arc<Access>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            allowed_names: Vec::new(),
+            access: Arc::new(Access::open()),
+        }
+    }
+}
+
+/// Builds the router for `app`, accepting requests addressed to `bound` under
+/// `options`.
+pub fn router(app: Arc<App>, bound: SocketAddr, options: &ServeOptions) -> Router {
+    let policy = options
+        .allowed_names
+        .iter()
+        .fold(HostPolicy::for_bound_address(bound), |p, name| {
+            p.allow_name(name)
+        });
+    let login = Router::new()
+        .route(LOGIN_PATH, axum::routing::get(auth::login))
+        .with_state(options.access.clone());
     Router::new()
         .nest("/api/v1", routes::api())
+        .merge(login)
         .fallback(routes::not_found)
+        // Layers run outside-in in the reverse order of these calls: the headers
+        // wrap everything, the Host/Origin checks come before authentication.
         .layer(axum::middleware::from_fn_with_state(
-            policy,
+            options.access.clone(),
+            auth::authenticate,
+        ))
+        .layer(axum::Extension(options.access.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(policy),
             security::check_host_and_origin,
         ))
-        // Outside the checks, so that their refusals carry the headers too.
         .layer(axum::middleware::from_fn(security::add_security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(AppState(app))
@@ -57,10 +94,11 @@ pub fn router(app: Arc<App>, bound: SocketAddr) -> Router {
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let bound = listener.local_addr()?;
-    let router = router(app, bound);
+    let router = router(app, bound, &options);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await

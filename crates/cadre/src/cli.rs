@@ -45,6 +45,8 @@ pub enum Command {
     /// Manage agent profiles (agent + model + args + env + timeout).
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Print a one-time link that logs a browser in (servers bound beyond loopback).
+    LoginLink,
     /// Internal: supervise one agent run (started by the server; see `commands::supervise`).
     #[command(name = "__supervise", hide = true)]
     Supervise {

@@ -1,5 +1,6 @@
 //! The API's routes, one module per resource.
 
+mod access;
 mod agents;
 mod attempt_stream;
 mod attempts;
@@ -28,6 +29,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(attempts::routes())
         .merge(attempt_stream::routes())
         .merge(agents::routes())
+        .merge(access::routes())
         .fallback(not_found)
 }
 

@@ -29,15 +29,11 @@ pub async fn run(client: &Client, args: EventsArgs) -> Result<()> {
     }
     let mut last = args.since;
     loop {
-        let http = reqwest::Client::new();
-        let response = http
-            .request(Method::GET, format!("{}/api/v1/events", client.base()))
+        let request = client
+            .request(Method::GET, "/events")
             .header("accept", "text/event-stream")
-            .header("last-event-id", last.to_string())
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the cadre server at {}", client.base()))?
-            .error_for_status()?;
+            .header("last-event-id", last.to_string());
+        let response = client.execute(request).await?;
         let mut stream = response.bytes_stream().eventsource();
         let mut resync = false;
         while let Some(item) = stream.next().await {

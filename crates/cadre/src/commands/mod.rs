@@ -3,6 +3,7 @@
 mod attempt;
 mod events;
 mod goal;
+mod login;
 mod profile;
 mod project;
 pub mod supervise;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Attempt(cmd) => attempt::run(&client, cmd).await,
         Command::Agents { format } => profile::agents(&client, format).await,
         Command::Profile(cmd) => profile::run(&client, cmd).await,
+        Command::LoginLink => login::run(&client).await,
         Command::Supervise { .. } => unreachable!("dispatched in main before the runtime"),
     }
 }

@@ -31,16 +31,25 @@ impl TestServer {
     /// Starts a server on `home` (new or left by an earlier server) with extra
     /// environment, e.g. agent binary overrides.
     pub fn start_with(home: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        Self::start_args(home, env, &[])
+    }
+
+    /// Like [`TestServer::start_with`], with extra `serve` arguments (e.g.
+    /// `--bind 0.0.0.0`). The server's stdout goes to `serve.out` in the data dir.
+    pub fn start_args(home: tempfile::TempDir, env: &[(&str, &str)], args: &[&str]) -> Self {
         let _ = std::fs::remove_file(home.path().join("server.json"));
         let mut command = Command::new(cadre_bin());
         for (key, value) in env {
             command.env(key, value);
         }
+        let stdout = std::fs::File::create(home.path().join("serve.out")).expect("serve.out");
         let child = command
             .args(["serve", "--port", "0"])
+            .args(args)
             .env("CADRE_HOME", home.path())
             .env_remove("CADRE_SERVER")
-            .stdout(Stdio::null())
+            .env_remove("CADRE_TOKEN")
+            .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn cadre serve");
@@ -65,6 +74,8 @@ impl TestServer {
             .args(args)
             .env("CADRE_HOME", self.home.path())
             .env_remove("CADRE_SERVER")
+            .env_remove("CADRE_TOKEN")
+            .env_remove("CADRE_ATTEMPT_TOKEN")
             .output()
             .expect("run cadre");
         CliOutput(output)
@@ -109,6 +120,11 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// What the server printed on stdout so far.
+    pub fn printed(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("serve.out")).unwrap_or_default()
+    }
+
     /// Kills the server with SIGKILL (no clean shutdown) and returns its data dir.
     pub fn crash(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
