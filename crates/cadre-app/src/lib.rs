@@ -8,6 +8,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod access;
 mod agents;
 mod attempts;
 mod error;
@@ -26,6 +27,7 @@ use cadre_git::Git;
 use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
+pub use access::{ATTEMPT_TOKEN_ENV, ATTEMPT_TOKEN_PREFIX, AttemptGrant, Resource, SERVER_URL_ENV};
 pub use attempts::{AttemptDetail, StartAttempt, task_prompt};
 pub use cadre_store::LogPage;
 pub use error::{AppError, Result};
@@ -54,6 +56,8 @@ pub struct App {
     runtime: runtime::Runtime,
     /// Serializes writes with their publication; see the crate docs.
     write_lock: Mutex<()>,
+    /// The URL agents call back on; set once the server is bound.
+    server_url: std::sync::OnceLock<String>,
 }
 
 impl App {
@@ -78,6 +82,7 @@ impl App {
             runtime: runtime::Runtime::new(config.runtime.clone()),
             config,
             write_lock: Mutex::new(()),
+            server_url: std::sync::OnceLock::new(),
         }
     }
 

@@ -13,6 +13,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod access;
 mod attempts;
 mod codec;
 mod events;

@@ -9,6 +9,10 @@
 //! cannot make the browser send it). A browser gets the cookie by opening a login
 //! link; each link's code works once. A credential that is present but wrong is
 //! refused on every bind, so a misconfigured client finds out at once.
+//!
+//! An agent calls back with its attempt's token (`cadre_att_...`). The app
+//! decides what that reaches (its own task and that task's attempts); this module
+//! only names the resource a request path is about.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -18,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cadre_app::secrets::{new_secret, secrets_match};
+use cadre_app::{ATTEMPT_TOKEN_PREFIX, App, AttemptGrant, Resource};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -59,6 +64,15 @@ pub enum Principal {
     Local,
     /// The server token: full access.
     Owner,
+    /// An agent's attempt token: its own task only.
+    Attempt(AttemptGrant),
+}
+
+/// What the authentication middleware needs.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthState {
+    pub(crate) access: Arc<Access>,
+    pub(crate) app: Arc<App>,
 }
 
 impl Access {
@@ -150,21 +164,55 @@ fn credential(headers: &HeaderMap) -> Option<&str> {
     })
 }
 
-/// Middleware: authenticates every request except the login link itself.
+/// Middleware: authenticates every request except the login link itself, and
+/// keeps attempt tokens within their task.
 pub(crate) async fn authenticate(
-    State(access): State<Arc<Access>>,
+    State(state): State<AuthState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     if request.uri().path() == LOGIN_PATH {
         return next.run(request).await;
     }
-    match access.authenticate(credential(request.headers())) {
-        Ok(principal) => {
-            request.extensions_mut().insert(principal);
-            next.run(request).await
+    let principal = match credential(request.headers()) {
+        Some(token) if token.starts_with(ATTEMPT_TOKEN_PREFIX) => {
+            let resource = resource_of(request.uri().path());
+            match attempt_principal(&state.app, token, &resource).await {
+                Ok(principal) => principal,
+                Err(err) => return with_challenge(err.into_response()),
+            }
         }
-        Err(err) => with_challenge(err.into_response()),
+        other => match state.access.authenticate(other) {
+            Ok(principal) => principal,
+            Err(err) => return with_challenge(err.into_response()),
+        },
+    };
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+async fn attempt_principal(
+    app: &App,
+    token: &str,
+    resource: &Resource,
+) -> Result<Principal, ApiError> {
+    let grant = app.attempt_grant(token).await?;
+    app.authorize(&grant, resource).await?;
+    Ok(Principal::Attempt(grant))
+}
+
+/// The resource an API path is about. Anything not recognized is `Other`, which
+/// attempt tokens do not reach: unknown means refused.
+fn resource_of(path: &str) -> Resource {
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return Resource::Other;
+    };
+    let mut segments = rest.split('/');
+    match (segments.next(), segments.next()) {
+        (Some("health"), None) => Resource::Public,
+        (Some("tasks"), Some(task)) if !task.is_empty() => Resource::Task(task.to_owned()),
+        (Some("attempts"), Some(id)) if !id.is_empty() => Resource::Attempt(id.to_owned()),
+        _ => Resource::Other,
     }
 }
 
@@ -230,6 +278,30 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).expect("value"));
         }
         map
+    }
+
+    #[test]
+    fn paths_name_the_task_or_attempt_they_are_about() {
+        assert_eq!(resource_of("/api/v1/health"), Resource::Public);
+        assert_eq!(
+            resource_of("/api/v1/tasks/WEB-1/attempts"),
+            Resource::Task("WEB-1".into())
+        );
+        assert_eq!(
+            resource_of("/api/v1/attempts/abc/stream"),
+            Resource::Attempt("abc".into())
+        );
+        for other in [
+            "/api/v1/tasks",
+            "/api/v1/tasks/",
+            "/api/v1//tasks/WEB-1",
+            "/api/v1/events",
+            "/api/v1/projects/WEB/tasks",
+            "/login",
+            "/",
+        ] {
+            assert_eq!(resource_of(other), Resource::Other, "{other}");
+        }
     }
 
     #[test]

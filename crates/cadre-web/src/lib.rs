@@ -75,7 +75,10 @@ pub fn router(app: Arc<App>, bound: SocketAddr, options: &ServeOptions) -> Route
         // Layers run outside-in in the reverse order of these calls: the headers
         // wrap everything, the Host/Origin checks come before authentication.
         .layer(axum::middleware::from_fn_with_state(
-            options.access.clone(),
+            auth::AuthState {
+                access: options.access.clone(),
+                app: app.clone(),
+            },
             auth::authenticate,
         ))
         .layer(axum::Extension(options.access.clone()))

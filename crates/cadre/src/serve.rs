@@ -86,6 +86,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         },
     )?;
 
+    app.set_server_url(url.clone());
     // Only now, with the database open and the listener bound, pick up the runs a
     // previous server left: their ingesters publish to a hub that is ready.
     app.resume_runs()

@@ -39,6 +39,7 @@ impl TestServer {
     pub fn start_args(home: tempfile::TempDir, env: &[(&str, &str)], args: &[&str]) -> Self {
         let _ = std::fs::remove_file(home.path().join("server.json"));
         let mut command = Command::new(cadre_bin());
+        command.env_remove("CADRE_SERVER").env_remove("CADRE_TOKEN");
         for (key, value) in env {
             command.env(key, value);
         }
@@ -47,8 +48,6 @@ impl TestServer {
             .args(["serve", "--port", "0"])
             .args(args)
             .env("CADRE_HOME", home.path())
-            .env_remove("CADRE_SERVER")
-            .env_remove("CADRE_TOKEN")
             .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
