@@ -1,13 +1,13 @@
 //! Per-attempt tokens: each launch of an attempt's agent gets a fresh token, in
 //! its environment with the server's URL, so the agent can call back into cadre.
-//! What such a token reaches is decided here: its own task, and that task's
-//! attempts; nothing else on the board.
+//! What such a token reaches is decided here: its own task, that task's attempts
+//! and their review comments; nothing else on the board.
 //!
 //! Only the token's hash is stored; the token itself exists in the agent's
 //! environment (and its run dir's spec). A new launch replaces the token, so an
 //! agent from an earlier turn can no longer use its old one.
 
-use cadre_core::{AttemptId, TaskId, TaskRef};
+use cadre_core::{AttemptId, CommentId, TaskId, TaskRef};
 
 use crate::secrets::{hash_secret, new_secret};
 use crate::{App, AppError, Result, now};
@@ -37,6 +37,8 @@ pub enum Resource {
     Task(String),
     /// An attempt, by id as written in the request.
     Attempt(String),
+    /// A review comment, by id as written in the request.
+    Comment(String),
     /// Anything else: the board, projects, profiles, events.
     Other,
 }
@@ -86,6 +88,18 @@ impl App {
             },
             Resource::Attempt(raw) => match raw.parse::<AttemptId>() {
                 Ok(id) => self.store.attempt(id).await.ok().map(|a| a.task_id),
+                Err(_) => None,
+            },
+            Resource::Comment(raw) => match raw.parse::<CommentId>() {
+                Ok(id) => match self.store.comment(id).await {
+                    Ok(c) => self
+                        .store
+                        .attempt(c.attempt_id)
+                        .await
+                        .ok()
+                        .map(|a| a.task_id),
+                    Err(_) => None,
+                },
                 Err(_) => None,
             },
             Resource::Other => None,

@@ -16,6 +16,7 @@ mod goals;
 mod hub;
 mod profiles;
 mod projects;
+mod review;
 mod runtime;
 pub mod secrets;
 mod tasks;
@@ -34,6 +35,7 @@ pub use error::{AppError, Result};
 pub use goals::GoalFilter;
 pub use hub::{EventHub, Subscription, SubscriptionError};
 pub use projects::AddProject;
+pub use review::{AddComment, ReviewSent};
 pub use runtime::{LogBatch, RuntimeConfig};
 pub use tasks::{AddTask, MoveTask, TaskQuery};
 

@@ -76,6 +76,12 @@ event_kinds! {
     ProfileSaved => "profile.saved",
     /// A profile was removed.
     ProfileDeleted => "profile.deleted",
+    /// A review comment was written on an attempt's diff.
+    ReviewCommentCreated => "review.comment.created",
+    /// A review comment was resolved (sent to the agent, or marked by hand).
+    ReviewCommentResolved => "review.comment.resolved",
+    /// A review comment was deleted.
+    ReviewCommentDeleted => "review.comment.deleted",
 }
 
 impl fmt::Display for EventKind {

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod ids;
 pub mod log;
 pub mod project;
+pub mod review;
 pub mod task;
 
 pub use attempt::{
@@ -27,8 +28,9 @@ pub use error::{DomainError, ValidationError};
 pub use event::{Actor, Event, EventKind, NewEvent};
 pub use goal::{Goal, GoalPatch, GoalStatus, NewGoal};
 pub use graph::CycleError;
-pub use ids::{AttemptId, GoalId, ProjectId, TaskId};
+pub use ids::{AttemptId, CommentId, GoalId, ProjectId, TaskId};
 pub use project::{NewProject, Project, ProjectKey, ProjectPatch, ProjectRef};
+pub use review::{DiffSide, NewComment, ReviewComment};
 pub use task::{
     NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskRef, TaskStatus, TaskTransition,
     TransitionError,

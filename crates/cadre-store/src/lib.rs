@@ -21,6 +21,7 @@ mod goals;
 mod logs;
 mod profiles;
 mod projects;
+mod review;
 mod tasks;
 
 use std::path::Path;

@@ -212,6 +212,7 @@ fn resource_of(path: &str) -> Resource {
         (Some("health"), None) => Resource::Public,
         (Some("tasks"), Some(task)) if !task.is_empty() => Resource::Task(task.to_owned()),
         (Some("attempts"), Some(id)) if !id.is_empty() => Resource::Attempt(id.to_owned()),
+        (Some("comments"), Some(id)) if !id.is_empty() => Resource::Comment(id.to_owned()),
         _ => Resource::Other,
     }
 }
@@ -290,6 +291,10 @@ mod tests {
         assert_eq!(
             resource_of("/api/v1/attempts/abc/stream"),
             Resource::Attempt("abc".into())
+        );
+        assert_eq!(
+            resource_of("/api/v1/comments/c1/resolve"),
+            Resource::Comment("c1".into())
         );
         for other in [
             "/api/v1/tasks",

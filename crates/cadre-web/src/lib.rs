@@ -14,6 +14,7 @@ mod extract;
 mod routes;
 mod security;
 pub mod wire;
+pub mod wire_review;
 
 use std::future::Future;
 use std::net::SocketAddr;

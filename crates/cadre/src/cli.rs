@@ -45,6 +45,9 @@ pub enum Command {
     /// Manage agent profiles (agent + model + args + env + timeout).
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Review comments on an attempt's diff.
+    #[command(subcommand)]
+    Comment(crate::commands::comment::CommentCommand),
     /// Print a one-time link that logs a browser in (servers bound beyond loopback).
     LoginLink,
     /// Internal: supervise one agent run (started by the server; see `commands::supervise`).

@@ -146,6 +146,25 @@ async fn attempt_token_reaches_its_own_task_and_attempts_only() {
         status_with(&api, &token2, Method::GET, &format!("/attempts/{id}")).await,
         StatusCode::FORBIDDEN
     );
+    // Review comments follow their attempt's task.
+    let resp = api
+        .request(Method::POST, &format!("/attempts/{id}/comments"))
+        .bearer_auth(&token)
+        .json(&json!({ "file": "a.rs", "line": 1, "body": "note to self" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let comment: Value = resp.json().await.expect("json");
+    let resolve = format!("/comments/{}/resolve", comment["id"].as_str().expect("id"));
+    assert_eq!(
+        status_with(&api, &token2, Method::POST, &resolve).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status_with(&api, &token, Method::POST, &resolve).await,
+        StatusCode::OK
+    );
     assert_eq!(
         status_with(&api, "cadre_att_forged", Method::GET, "/tasks/WEB-1").await,
         StatusCode::UNAUTHORIZED

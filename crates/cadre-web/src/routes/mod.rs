@@ -4,6 +4,7 @@ mod access;
 mod agents;
 mod attempt_stream;
 mod attempts;
+mod comments;
 mod events;
 mod goals;
 mod projects;
@@ -30,6 +31,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(attempt_stream::routes())
         .merge(agents::routes())
         .merge(access::routes())
+        .merge(comments::routes())
         .fallback(not_found)
 }
 

@@ -1,6 +1,7 @@
 //! Runs a parsed command: `serve` in-process, everything else as an API client.
 
 mod attempt;
+pub mod comment;
 mod events;
 mod goal;
 mod login;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Agents { format } => profile::agents(&client, format).await,
         Command::Profile(cmd) => profile::run(&client, cmd).await,
         Command::LoginLink => login::run(&client).await,
+        Command::Comment(cmd) => comment::run(&client, cmd).await,
         Command::Supervise { .. } => unreachable!("dispatched in main before the runtime"),
     }
 }
