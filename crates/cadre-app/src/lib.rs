@@ -10,6 +10,7 @@
 
 mod access;
 mod agents;
+mod attachments;
 mod attempts;
 mod error;
 mod goals;
@@ -29,6 +30,7 @@ use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
 pub use access::{ATTEMPT_TOKEN_ENV, ATTEMPT_TOKEN_PREFIX, AttemptGrant, Resource, SERVER_URL_ENV};
+pub use attachments::{FollowUp, StoredAttachment};
 pub use attempts::{AttemptDetail, StartAttempt, task_prompt};
 pub use cadre_store::LogPage;
 pub use error::{AppError, Result};

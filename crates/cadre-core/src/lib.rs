@@ -9,6 +9,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod attachment;
 pub mod attempt;
 pub mod error;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod project;
 pub mod review;
 pub mod task;
 
+pub use attachment::{AttachmentId, ImageKind};
 pub use attempt::{
     Attempt, AttemptStatus, ExecutionProcess, LogEntry, ProcessId, ProcessKind, ProcessStatus,
     Profile,

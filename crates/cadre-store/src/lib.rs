@@ -32,6 +32,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use attempts::QueuedFollowUp;
 pub use logs::{LogPage, Offsets};
 pub use tasks::TaskFilter;
 

@@ -13,7 +13,9 @@ pub mod error;
 mod extract;
 mod routes;
 mod security;
+mod upload;
 pub mod wire;
+pub mod wire_attachment;
 pub mod wire_review;
 
 use std::future::Future;

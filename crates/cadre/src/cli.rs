@@ -113,8 +113,11 @@ pub enum AttemptCommand {
     Followup {
         /// Attempt id.
         id: String,
-        /// The message.
-        text: String,
+        /// The message (optional when images are attached).
+        text: Option<String>,
+        /// An image to attach: PNG, JPEG, WebP or GIF, at most 5 MiB (repeatable, up to 4).
+        #[arg(long = "image")]
+        images: Vec<PathBuf>,
     },
 }
 

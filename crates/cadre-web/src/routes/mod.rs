@@ -2,10 +2,12 @@
 
 mod access;
 mod agents;
+mod attachments;
 mod attempt_stream;
 mod attempts;
 mod comments;
 mod events;
+mod followups;
 mod goals;
 mod projects;
 mod tasks;
@@ -32,6 +34,8 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(agents::routes())
         .merge(access::routes())
         .merge(comments::routes())
+        .merge(attachments::routes())
+        .merge(followups::routes())
         .fallback(not_found)
 }
 

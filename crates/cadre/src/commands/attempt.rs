@@ -86,16 +86,8 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
                 .await?;
             println!("attempt {} is {}", a.id, a.status);
         }
-        AttemptCommand::Followup { id, text } => {
-            let body = json!({ "text": text });
-            let a: AttemptView = client
-                .call(
-                    Method::POST,
-                    &format!("/attempts/{}/followups", segment(&id)),
-                    Some(&body),
-                )
-                .await?;
-            println!("follow-up sent to {} ({})", a.id, a.status);
+        AttemptCommand::Followup { id, text, images } => {
+            super::followup::run(client, &id, text, &images).await?
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 mod attempt;
 pub mod comment;
 mod events;
+mod followup;
 mod goal;
 mod login;
 mod profile;
