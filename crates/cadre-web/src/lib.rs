@@ -59,9 +59,34 @@ impl Default for ServeOptions {
     }
 }
 
+/// Tells long-lived responses (the SSE streams) that the server is shutting
+/// down: graceful shutdown waits for every response to end, and a stream would
+/// otherwise never end.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shutdown(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Shutdown {
+    /// Completes when shutdown begins (never, for a router built without `serve`).
+    pub(crate) fn signalled(&self) -> impl Future<Output = ()> + Send + 'static {
+        let receiver = self.0.clone();
+        async move {
+            match receiver {
+                Some(mut rx) => {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
 /// Builds the router for `app`, accepting requests addressed to `bound` under
 /// `options`.
 pub fn router(app: Arc<App>, bound: SocketAddr, options: &ServeOptions) -> Router {
+    build(app, bound, options, Shutdown::default())
+}
+
+fn build(app: Arc<App>, bound: SocketAddr, options: &ServeOptions, shutdown: Shutdown) -> Router {
     let policy = options
         .allowed_names
         .iter()
@@ -85,6 +110,7 @@ pub fn router(app: Arc<App>, bound: SocketAddr, options: &ServeOptions) -> Route
             auth::authenticate,
         ))
         .layer(axum::Extension(options.access.clone()))
+        .layer(axum::Extension(shutdown))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(policy),
             security::check_host_and_origin,
@@ -94,9 +120,9 @@ pub fn router(app: Arc<App>, bound: SocketAddr, options: &ServeOptions) -> Route
         .with_state(AppState(app))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then drains in-flight
-/// requests. This is the testable entry point: tests bind port 0 and pass a
-/// future they control.
+/// Serves `app` on `listener` until `shutdown` completes, then ends the live
+/// streams and drains in-flight requests. This is the testable entry point:
+/// tests bind port 0 and pass a future they control.
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
@@ -104,8 +130,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let bound = listener.local_addr()?;
-    let router = router(app, bound, &options);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let router = build(app, bound, &options, Shutdown(Some(stopped)));
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
         .await
 }

@@ -9,11 +9,26 @@ use serde::de::DeserializeOwned;
 use crate::home;
 
 /// A client of one cadre server.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// The server named on the command line, if any (else `server.json` decides).
+    explicit: Option<String>,
 }
+
+/// The server did not answer at all (as opposed to answering with an error).
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unreachable {}
 
 impl Client {
     /// Finds the server: `--server`/`CADRE_SERVER` first, else `server.json` in the
@@ -48,7 +63,17 @@ impl Client {
             .user_agent(concat!("cadre-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client")?;
-        Ok(Self { http, base, token })
+        Ok(Self {
+            http,
+            base,
+            token,
+            explicit: server,
+        })
+    }
+
+    /// Finds the server again, e.g. after a restart on another port.
+    pub fn relocate(&self) -> Result<Self> {
+        Self::locate(self.explicit.clone())
     }
 
     /// The server's base URL.
@@ -104,10 +129,10 @@ impl Client {
     pub async fn execute(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
         let response = request.send().await.map_err(|e| {
             if e.is_connect() {
-                anyhow!(
+                anyhow::Error::new(Unreachable(format!(
                     "cannot reach the cadre server at {}: is `cadre serve` running?",
                     self.base
-                )
+                )))
             } else {
                 anyhow!("request to {} failed: {e}", self.base)
             }

@@ -5,29 +5,31 @@
 //! subscribes before replaying and skips live entries already replayed, so nothing
 //! falls between the two. Entries are `attempt.log.appended` events whose id is the
 //! entry's seq; status changes are `attempt.status` events (no id, so they do not
-//! move the resume position). A client too slow for the bounded buffers gets
+//! move the resume position), and the first event of every stream is the current
+//! status. A client too slow for the bounded buffers gets
 //! `resync` and the stream ends; it reconnects with `Last-Event-ID`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
+use axum::{Extension, Router};
 use cadre_app::{App, LogPage, SubscriptionError};
 use cadre_core::{AttemptId, LogEntry};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery, last_event_id};
 use crate::wire::LogEntryView;
+use crate::{AppState, Shutdown};
 
 const REPLAY_PAGE: u32 = 500;
 const CLIENT_BUFFER: usize = 256;
@@ -46,6 +48,7 @@ type Tx = mpsc::Sender<Result<SseEvent, Infallible>>;
 
 async fn stream(
     State(app): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
     ApiPath(attempt): ApiPath<AttemptId>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<StreamQuery>,
@@ -56,7 +59,8 @@ async fn stream(
     let after = last_event_id.or(q.after).unwrap_or(0);
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     tokio::spawn(pump(app.0.clone(), attempt, after, tx));
-    Ok(Sse::new(ReceiverStream::new(rx))
+    let stream = ReceiverStream::new(rx).take_until(shutdown.signalled());
+    Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
 }
@@ -81,6 +85,15 @@ async fn pump(app: Arc<App>, attempt: AttemptId, after: i64, tx: Tx) {
     let mut logs = app.subscribe_logs();
     let mut board = app.hub().subscribe();
     let mut last = after;
+    // The status as of now, so a client knows at once whether the attempt is
+    // already over (no live status would ever come for it).
+    if let Ok(current) = app.attempt(attempt).await {
+        let data = serde_json::to_string(&current.attempt).unwrap_or_else(|_| "{}".into());
+        let sse = SseEvent::default().event("attempt.status").data(data);
+        if tx.send(Ok(sse)).await.is_err() {
+            return;
+        }
+    }
     loop {
         let Ok(page) = app
             .log_entries(attempt, LogPage::After(last), REPLAY_PAGE)

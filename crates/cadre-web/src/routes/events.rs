@@ -15,17 +15,18 @@ use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use cadre_app::{App, SubscriptionError};
 use cadre_core::Event;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, last_event_id};
 use crate::wire::EventView;
+use crate::{AppState, Shutdown};
 
 /// Events read from the database per page while replaying.
 const REPLAY_PAGE: u32 = 500;
@@ -47,6 +48,7 @@ struct EventsQuery {
 
 async fn events(
     State(app): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Response> {
@@ -67,7 +69,7 @@ async fn events(
     };
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     tokio::spawn(pump(app.0.clone(), since, tx));
-    let stream = ReceiverStream::new(rx);
+    let stream = ReceiverStream::new(rx).take_until(shutdown.signalled());
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT))
         .into_response())

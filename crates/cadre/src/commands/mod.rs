@@ -1,6 +1,7 @@
 //! Runs a parsed command: `serve` in-process, everything else as an API client.
 
 mod attempt;
+mod attempt_logs;
 pub mod comment;
 mod events;
 mod followup;
