@@ -9,6 +9,7 @@ mod comments;
 mod events;
 mod followups;
 mod goals;
+mod outbox;
 mod projects;
 mod tasks;
 

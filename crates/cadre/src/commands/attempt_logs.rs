@@ -68,7 +68,10 @@ pub async fn run(client: &Client, id: &str, follow: bool, json: bool) -> Result<
             Ok(Flow::Continue)
         }
         "attempt.status" => {
-            let status: Status = sse::data(event)?;
+            // Other payloads on this event name are not ours to judge.
+            let Ok(status) = sse::data::<Status>(event) else {
+                return Ok(Flow::Continue);
+            };
             if is_settled(&status.status) {
                 settled = Some(status);
                 return Ok(Flow::Stop);
