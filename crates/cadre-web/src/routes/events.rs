@@ -10,7 +10,8 @@
 //! and the stream ends; it reconnects with `Last-Event-ID` and replays from the
 //! database.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -47,6 +48,7 @@ struct EventsQuery {
 async fn events(
     State(app): State<AppState>,
     Extension(shutdown): Extension<Shutdown>,
+    Extension(json): Extension<Arc<EventJson>>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Response> {
@@ -66,19 +68,51 @@ async fn events(
         None => app.latest_seq().await?,
     };
     let (outbox, response) = Outbox::new(CLIENT_BUFFER, &shutdown);
-    tokio::spawn(pump(app.0.clone(), since, outbox));
+    tokio::spawn(pump(app.0.clone(), json, since, outbox));
     Ok(response)
 }
 
-/// The SSE form of `event`, and its size.
-fn sse_event(event: &Event) -> (SseEvent, usize) {
-    let data = serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned());
-    let size = data.len();
+/// The SSE form of `event` with its JSON `data`, and its size.
+fn sse_event(event: &Event, data: &str) -> (SseEvent, usize) {
     let sse = SseEvent::default()
         .id(event.seq.to_string())
         .event(event.kind.as_str())
         .data(data);
-    (sse, size)
+    (sse, data.len())
+}
+
+fn to_json(event: &Event) -> String {
+    serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Recently published events as JSON, shared by every stream of this server, so
+/// that a live event is serialized once rather than once per subscriber (with
+/// hundreds of subscribers that was the main cost of an event).
+#[derive(Debug, Default)]
+pub(crate) struct EventJson {
+    recent: Mutex<VecDeque<(i64, Arc<str>)>>,
+}
+
+/// Serialized events kept: about as many as the hub keeps for slow subscribers.
+const RECENT_JSON: usize = 1024;
+
+impl EventJson {
+    fn get(&self, event: &Event) -> Arc<str> {
+        let lock = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, json)) = lock().iter().rev().find(|(seq, _)| *seq == event.seq) {
+            return json.clone();
+        }
+        // Serialized outside the lock; two pumps may race to do it, which is harmless.
+        let json: Arc<str> = to_json(event).into();
+        let mut recent = lock();
+        if !recent.iter().any(|(seq, _)| *seq == event.seq) {
+            recent.push_back((event.seq, json.clone()));
+            if recent.len() > RECENT_JSON {
+                recent.pop_front();
+            }
+        }
+        json
+    }
 }
 
 /// Why a replay stopped early.
@@ -99,7 +133,7 @@ async fn replay(app: &App, mut last: i64, outbox: &Outbox, live: bool) -> Result
             Stopped::Gone
         })?;
         for event in &page {
-            let (sse, size) = sse_event(event);
+            let (sse, size) = sse_event(event, &to_json(event));
             if live {
                 match outbox.offer(sse, size) {
                     Offer::Queued => {}
@@ -121,7 +155,7 @@ async fn replay(app: &App, mut last: i64, outbox: &Outbox, live: bool) -> Result
 /// for the client as long as it takes), then subscribes, catches up on what was
 /// stored meanwhile, and sends live events without ever waiting. Ends when the
 /// client goes away, the hub closes, or the client falls behind (`resync`).
-async fn pump(app: Arc<App>, since: i64, outbox: Outbox) {
+async fn pump(app: Arc<App>, json: Arc<EventJson>, since: i64, outbox: Outbox) {
     let Ok(replayed) = replay(&app, since, &outbox, false).await else {
         return;
     };
@@ -143,7 +177,7 @@ async fn pump(app: Arc<App>, since: i64, outbox: Outbox) {
         match received {
             Ok(event) if event.seq <= last => continue,
             Ok(event) => {
-                let (sse, size) = sse_event(&event);
+                let (sse, size) = sse_event(&event, &json.get(&event));
                 match outbox.offer(sse, size) {
                     Offer::Queued => last = event.seq,
                     Offer::Full => {
@@ -159,5 +193,44 @@ async fn pump(app: Arc<App>, since: i64, outbox: Outbox) {
             }
             Err(SubscriptionError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadre_core::EventKind;
+
+    fn event(seq: i64) -> Event {
+        Event {
+            seq,
+            kind: EventKind::TaskCreated,
+            project_id: None,
+            task_id: None,
+            goal_id: None,
+            attempt_id: None,
+            payload: serde_json::json!({ "title": "x" }),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn each_event_is_serialized_once_and_the_cache_stays_bounded() {
+        let cache = EventJson::default();
+        let first = cache.get(&event(1));
+        assert!(
+            Arc::ptr_eq(&first, &cache.get(&event(1))),
+            "served from the cache"
+        );
+        assert_eq!(&*first, to_json(&event(1)));
+        for seq in 2..=(RECENT_JSON as i64 + 10) {
+            cache.get(&event(seq));
+        }
+        let kept = cache.recent.lock().expect("lock").len();
+        assert_eq!(kept, RECENT_JSON);
+        assert!(
+            !Arc::ptr_eq(&first, &cache.get(&event(1))),
+            "the oldest was dropped"
+        );
     }
 }

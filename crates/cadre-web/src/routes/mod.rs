@@ -13,6 +13,8 @@ mod outbox;
 mod projects;
 mod tasks;
 
+pub(crate) use events::EventJson;
+
 use axum::Json;
 use axum::Router;
 use axum::http::Uri;
