@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::prompt::{DependencyNote, build_prompt};
 use crate::runtime::{LaunchOutcome, LogBatch, ProcessRequest};
-use crate::{App, AppError, MoveTask, Result, now};
+use crate::{App, AppError, FollowUp, MoveTask, Result, now};
 
 /// Automatic restarts of an agent that crashed, before the attempt is left
 /// interrupted for a person.
@@ -374,36 +374,55 @@ impl App {
 
     /// Adds what the person said to the conversation.
     pub(crate) async fn append_user_message(&self, attempt: AttemptId, text: &str) -> Result<()> {
-        let entry = LogEntryKind::UserMessage {
+        self.record_user_turn(attempt, text, &[]).await.map(drop)
+    }
+
+    /// Sends a text follow-up; see [`App::follow_up_with`].
+    pub async fn follow_up(self: &Arc<Self>, attempt: AttemptId, text: &str) -> Result<Attempt> {
+        let input = FollowUp {
             text: text.to_owned(),
             attachments: vec![],
         };
-        self.append_entry(attempt, entry).await
+        self.follow_up_with(attempt, input).await
     }
 
-    /// Sends a follow-up: resumes a settled attempt's session now, or queues the
-    /// message until the running turn ends.
-    pub async fn follow_up(self: &Arc<Self>, attempt: AttemptId, text: &str) -> Result<Attempt> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(ValidationError::new("text", "a follow-up needs some text").into());
+    /// Sends a follow-up (text, images, or both): resumes a settled attempt's
+    /// session now, or queues the message until the running turn ends.
+    pub async fn follow_up_with(
+        self: &Arc<Self>,
+        attempt: AttemptId,
+        input: FollowUp,
+    ) -> Result<Attempt> {
+        let text = input.text.trim();
+        if text.is_empty() && input.attachments.is_empty() {
+            return Err(ValidationError::new(
+                "text",
+                "a follow-up needs some text or at least one image",
+            )
+            .into());
         }
         let current = self.store.attempt(attempt).await?;
         Self::ensure_worktree(&current)?;
+        self.check_attachments(&input.attachments).await?;
         if !current.status.is_settled() || self.runtime.is_active(attempt) {
             let owned = text.to_owned();
-            self.write(|store| async move { store.queue_followup(attempt, &owned, now()).await })
-                .await?;
+            let images = input.attachments;
+            self.write(|store| async move {
+                store.queue_followup(attempt, &owned, &images, now()).await
+            })
+            .await?;
             return self.store.attempt(attempt).await.map_err(Into::into);
         }
-        self.append_user_message(attempt, text).await?;
+        let prompt = self
+            .record_user_turn(attempt, text, &input.attachments)
+            .await?;
         let agent: AgentId = current
             .agent
             .parse()
             .map_err(|e: cadre_agents::UnknownAgent| AppError::internal(e.to_string()))?;
         let request = match (&current.session_id, agent.supports_resume()) {
             (Some(session), true) => ProcessRequest {
-                prompt: text.to_owned(),
+                prompt,
                 resume_session: Some(session.clone()),
             },
             _ => {
@@ -414,7 +433,7 @@ impl App {
                     .await?;
                 let entries: Vec<LogEntryKind> = history.into_iter().map(|e| e.entry).collect();
                 ProcessRequest {
-                    prompt: follow_up_prompt(&entries, text),
+                    prompt: follow_up_prompt(&entries, &prompt),
                     resume_session: None,
                 }
             }

@@ -32,6 +32,18 @@ pub enum AppError {
         "`{0}` is not a git repository: run `git init` there, or use `cadre project add --init`"
     )]
     NotARepository(String),
+    /// The request carries no valid credential; the message says how to get one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credential is valid but does not reach this resource.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An upload is larger than allowed; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload is not of a kind cadre accepts; the message lists the kinds.
+    #[error("{0}")]
+    UnsupportedMedia(String),
     /// git failed.
     #[error(transparent)]
     Git(#[from] cadre_git::GitError),

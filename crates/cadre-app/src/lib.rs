@@ -8,7 +8,9 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod access;
 mod agents;
+mod attachments;
 mod attempts;
 mod editor;
 mod error;
@@ -20,7 +22,9 @@ mod preview;
 mod profiles;
 mod projects;
 mod prompt;
+mod review;
 mod runtime;
+pub mod secrets;
 mod tasks;
 mod watch;
 mod worktrees;
@@ -32,6 +36,8 @@ use cadre_git::{Git, WorktreeManager};
 use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
+pub use access::{ATTEMPT_TOKEN_ENV, ATTEMPT_TOKEN_PREFIX, AttemptGrant, Resource, SERVER_URL_ENV};
+pub use attachments::{FollowUp, StoredAttachment};
 pub use attempts::{AttemptDetail, StartAttempt};
 pub use cadre_store::LogPage;
 pub use editor::{EditorLaunch, editor_command};
@@ -50,6 +56,7 @@ pub use error::{AppError, Result};
 pub use goals::GoalFilter;
 pub use hub::{EventHub, Subscription, SubscriptionError};
 pub use projects::AddProject;
+pub use review::{AddComment, ReviewSent};
 pub use runtime::{LogBatch, RuntimeConfig};
 pub use tasks::{AddTask, MoveTask, TaskQuery};
 
@@ -94,6 +101,8 @@ pub struct App {
     runtime: runtime::Runtime,
     /// Serializes writes with their publication; see the crate docs.
     write_lock: Mutex<()>,
+    /// The URL agents call back on; set once the server is bound.
+    server_url: std::sync::OnceLock<String>,
 }
 
 impl App {
@@ -121,6 +130,7 @@ impl App {
             runtime: runtime::Runtime::new(config.runtime.clone()),
             config,
             write_lock: Mutex::new(()),
+            server_url: std::sync::OnceLock::new(),
         })
     }
 

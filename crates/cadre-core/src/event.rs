@@ -122,6 +122,12 @@ event_kinds! {
     PreviewStopped => "preview.stopped",
     /// The files of a running attempt's worktree changed (debounced).
     AttemptDiffChanged => "attempt.diff.changed",
+    /// A review comment was written on an attempt's diff.
+    ReviewCommentCreated => "review.comment.created",
+    /// A review comment was resolved (sent to the agent, or marked by hand).
+    ReviewCommentResolved => "review.comment.resolved",
+    /// A review comment was deleted.
+    ReviewCommentDeleted => "review.comment.deleted",
 }
 
 impl fmt::Display for EventKind {

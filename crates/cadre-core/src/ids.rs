@@ -66,6 +66,10 @@ id_type!(
     /// Identifies an attempt: one agent run (and its follow-ups) on a task.
     AttemptId
 );
+id_type!(
+    /// Identifies a review comment.
+    CommentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod attachment;
 pub mod attempt;
 pub mod error;
 pub mod event;
@@ -17,8 +18,10 @@ pub mod graph;
 pub mod ids;
 pub mod log;
 pub mod project;
+pub mod review;
 pub mod task;
 
+pub use attachment::{AttachmentId, ImageKind};
 pub use attempt::{
     Attempt, AttemptStatus, DiffTotals, ExecutionProcess, LogEntry, NewAttempt, PrState, ProcessId,
     ProcessKind, ProcessStatus, Profile, PullRequest,
@@ -27,8 +30,9 @@ pub use error::{DomainError, ValidationError};
 pub use event::{Actor, Event, EventKind, NewEvent};
 pub use goal::{Goal, GoalPatch, GoalStatus, NewGoal};
 pub use graph::CycleError;
-pub use ids::{AttemptId, GoalId, ProjectId, TaskId};
+pub use ids::{AttemptId, CommentId, GoalId, ProjectId, TaskId};
 pub use project::{NewProject, Project, ProjectKey, ProjectPatch, ProjectRef};
+pub use review::{DiffSide, NewComment, ReviewComment};
 pub use task::{
     NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskRef, TaskStatus, TaskTransition,
     TransitionError,

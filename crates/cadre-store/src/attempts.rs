@@ -1,8 +1,8 @@
 //! Attempts and their execution processes and follow-ups.
 
 use cadre_core::{
-    Attempt, AttemptId, AttemptStatus, DiffTotals, EventKind, ExecutionProcess, NewEvent,
-    ProcessId, ProcessStatus, PullRequest, TaskId, Timestamp,
+    AttachmentId, Attempt, AttemptId, AttemptStatus, DiffTotals, EventKind, ExecutionProcess,
+    NewEvent, ProcessId, ProcessStatus, PullRequest, TaskId, Timestamp,
 };
 use sqlx::{FromRow, SqliteConnection};
 
@@ -407,24 +407,29 @@ impl Store {
         rows.into_iter().map(ProcessRow::into_process).collect()
     }
 
-    /// Queues a follow-up message for an attempt.
+    /// Queues a follow-up message (and its image attachments) for an attempt.
     pub async fn queue_followup(
         &self,
         attempt: AttemptId,
         text: &str,
+        attachments: &[AttachmentId],
         now: Timestamp,
     ) -> Result<Committed<i64>> {
         let mut tx = self.pool.begin().await?;
         let a = fetch_attempt(&mut tx, attempt).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO followups (attempt_id, text, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO followups (attempt_id, text, attachments, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(attempt.to_string())
         .bind(text)
+        .bind(to_json(&attachments))
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let payload = serde_json::json!({ "attempt_id": attempt, "followup_id": id, "text": text });
+        let urls: Vec<String> = attachments.iter().map(AttachmentId::url).collect();
+        let payload = serde_json::json!({
+            "attempt_id": attempt, "followup_id": id, "text": text, "attachments": urls,
+        });
         let event = NewEvent::new(EventKind::AttemptFollowupQueued, payload)
             .project(a.project_id)
             .task(a.task_id)
@@ -437,24 +442,37 @@ impl Store {
         &self,
         attempt: AttemptId,
         now: Timestamp,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<QueuedFollowUp>> {
         let mut tx = self.pool.begin().await?;
-        let next: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, text FROM followups WHERE attempt_id = ? AND sent_at IS NULL ORDER BY id LIMIT 1",
+        let next: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, text, attachments FROM followups WHERE attempt_id = ? AND sent_at IS NULL ORDER BY id LIMIT 1",
         )
         .bind(attempt.to_string())
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some((id, _)) = &next {
-            sqlx::query("UPDATE followups SET sent_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let Some((id, text, attachments)) = next else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE followups SET sent_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(next.map(|(_, text)| text))
+        Ok(Some(QueuedFollowUp {
+            text,
+            attachments: from_json("followups.attachments", &attachments)?,
+        }))
     }
+}
+
+/// A follow-up that waited for its attempt's turn to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedFollowUp {
+    /// The message.
+    pub text: String,
+    /// Its image attachments.
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// Parses an optional process id column (kept here so the log module can share it).

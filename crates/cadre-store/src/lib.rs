@@ -13,6 +13,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod access;
 mod attempts;
 mod codec;
 mod events;
@@ -20,6 +21,7 @@ mod goals;
 mod logs;
 mod profiles;
 mod projects;
+mod review;
 mod tasks;
 
 use std::path::Path;
@@ -30,6 +32,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use attempts::QueuedFollowUp;
 pub use logs::{LogPage, Offsets};
 pub use tasks::TaskFilter;
 

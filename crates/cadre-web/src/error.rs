@@ -68,6 +68,10 @@ impl From<AppError> for ApiError {
             AppError::Invalid(_) => (S::UNPROCESSABLE_ENTITY, "invalid"),
             AppError::Cycle(_) => (S::UNPROCESSABLE_ENTITY, "dependency_cycle"),
             AppError::NotARepository(_) => (S::UNPROCESSABLE_ENTITY, "not_a_repository"),
+            AppError::Unauthorized(_) => (S::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden"),
+            AppError::TooLarge(_) => (S::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::UnsupportedMedia(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Git(git) => match git_status(git) {
                 Some(mapped) => mapped,
                 None => {

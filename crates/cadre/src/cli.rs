@@ -45,6 +45,11 @@ pub enum Command {
     /// Manage agent profiles (agent + model + args + env + timeout).
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Review comments on an attempt's diff.
+    #[command(subcommand)]
+    Comment(crate::commands::comment::CommentCommand),
+    /// Print a one-time link that logs a browser in (servers bound beyond loopback).
+    LoginLink,
     /// Internal: supervise one agent run (started by the server; see `commands::supervise`).
     #[command(name = "__supervise", hide = true)]
     Supervise {
@@ -108,8 +113,11 @@ pub enum AttemptCommand {
     Followup {
         /// Attempt id.
         id: String,
-        /// The message.
-        text: String,
+        /// The message (optional when images are attached).
+        text: Option<String>,
+        /// An image to attach: PNG, JPEG, WebP or GIF, at most 5 MiB (repeatable, up to 4).
+        #[arg(long = "image")]
+        images: Vec<PathBuf>,
     },
     /// Show the attempt's changes against its base branch.
     Diff {

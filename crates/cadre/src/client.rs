@@ -1,5 +1,5 @@
-//! The CLI's HTTP client: finds the running server and turns API errors into
-//! readable messages.
+//! The CLI's HTTP client: finds the running server and its access token, and turns
+//! API errors into readable messages.
 
 use anyhow::{Context, Result, anyhow, bail};
 use reqwest::{Method, StatusCode};
@@ -9,27 +9,55 @@ use serde::de::DeserializeOwned;
 use crate::home;
 
 /// A client of one cadre server.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    token: Option<String>,
+    /// The server named on the command line, if any (else `server.json` decides).
+    explicit: Option<String>,
 }
+
+/// The server did not answer at all (as opposed to answering with an error).
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unreachable {}
 
 impl Client {
     /// Finds the server: `--server`/`CADRE_SERVER` first, else `server.json` in the
-    /// data dir.
+    /// data dir. Finds the token: `CADRE_TOKEN`, else `CADRE_ATTEMPT_TOKEN` (an
+    /// agent calling back), else the data dir's token file, which is sent only to
+    /// the server recorded in that same data dir, never to an arbitrary `--server`.
     pub fn locate(server: Option<String>) -> Result<Self> {
-        let base = match server {
-            Some(url) => url,
-            None => {
-                let dir = home::data_dir()?;
-                match home::read_server_info(&dir)? {
-                    Some(info) => info.url,
-                    None => bail!(
-                        "no cadre server is running for {}: start one with `cadre serve`, or pass --server URL",
-                        dir.display()
-                    ),
+        let recorded = match home::data_dir() {
+            Ok(dir) => home::read_server_info(&dir)?.map(|info| (dir, info.url)),
+            Err(_) if server.is_some() => None,
+            Err(e) => return Err(e),
+        };
+        let base = match (&server, &recorded) {
+            (Some(url), _) => url.clone(),
+            (None, Some((_, url))) => url.clone(),
+            (None, None) => bail!(
+                "no cadre server is running for {}: start one with `cadre serve`, or pass --server URL",
+                home::data_dir()?.display()
+            ),
+        };
+        let base = base.trim_end_matches('/').to_owned();
+        let token = match env_token("CADRE_TOKEN").or_else(|| env_token("CADRE_ATTEMPT_TOKEN")) {
+            Some(token) => Some(token),
+            None => match &recorded {
+                Some((dir, url)) if url.trim_end_matches('/') == base => {
+                    cadre_app::secrets::read_server_token(dir)?
                 }
-            }
+                _ => None,
+            },
         };
         let http = reqwest::Client::builder()
             .user_agent(concat!("cadre-cli/", env!("CARGO_PKG_VERSION")))
@@ -37,13 +65,31 @@ impl Client {
             .context("cannot build the HTTP client")?;
         Ok(Self {
             http,
-            base: base.trim_end_matches('/').to_owned(),
+            base,
+            token,
+            explicit: server,
         })
+    }
+
+    /// Finds the server again, e.g. after a restart on another port.
+    pub fn relocate(&self) -> Result<Self> {
+        Self::locate(self.explicit.clone())
     }
 
     /// The server's base URL.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// A request to `/api/v1{path}`, carrying the token when there is one.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     /// Sends a request to `/api/v1{path}` and decodes the JSON answer.
@@ -72,19 +118,23 @@ impl Client {
         path: &str,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<reqwest::Response> {
-        let url = format!("{}/api/v1{path}", self.base);
-        let mut request = self.http.request(method, &url);
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.execute(request).await
+    }
+
+    /// Sends a prepared request and returns the response when it succeeded.
+    pub async fn execute(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
         let response = request.send().await.map_err(|e| {
             if e.is_connect() {
-                anyhow!(
+                anyhow::Error::new(Unreachable(format!(
                     "cannot reach the cadre server at {}: is `cadre serve` running?",
                     self.base
-                )
+                )))
             } else {
-                anyhow!("request to {url} failed: {e}")
+                anyhow!("request to {} failed: {e}", self.base)
             }
         })?;
         let status = response.status();
@@ -109,6 +159,14 @@ async fn api_error(status: StatusCode, response: reqwest::Response) -> anyhow::E
         Ok(body) => anyhow!("{} ({})", body.error.message, status.as_u16()),
         Err(_) => anyhow!("the server answered {status}: {text}"),
     }
+}
+
+/// A token from the environment variable `name`, if set and not empty.
+fn env_token(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
 }
 
 /// Percent-encodes one path segment (task keys and ids are safe, but user input

@@ -7,6 +7,7 @@ mod commands;
 mod home;
 mod output;
 mod serve;
+mod sse;
 
 use clap::Parser;
 

@@ -1,12 +1,15 @@
-//! `cadre serve`: open the data dir, bind, publish `server.json`, serve until
-//! SIGINT/SIGTERM, then shut down cleanly.
+//! `cadre serve`: open the data dir, set up access (the token beyond loopback),
+//! bind, print the login link, publish `server.json`, serve until SIGINT/SIGTERM,
+//! then shut down cleanly.
 
 use std::net::{IpAddr, SocketAddr};
-
-use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use cadre_app::{App, AppConfig, RuntimeConfig};
+use anyhow::{Context, Result};
+use cadre_app::{App, AppConfig, RuntimeConfig, secrets};
+use cadre_web::{Access, ServeOptions};
 use tokio::net::TcpListener;
 
 use crate::home::{self, ServerInfo};
@@ -14,25 +17,27 @@ use crate::home::{self, ServerInfo};
 /// Options of `cadre serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to bind. Only loopback addresses are accepted for now.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: IpAddr,
+    /// Address to bind. A loopback address (the default) needs no token; any other
+    /// (e.g. 0.0.0.0) makes every request present the access token.
+    #[arg(long = "bind", visible_alias = "host", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
     /// Port to bind; 0 picks a free one.
     #[arg(long, default_value_t = 7420)]
     pub port: u16,
+    /// A DNS name the server may be reached by, besides its address and localhost
+    /// (repeatable; e.g. `devbox.lan`).
+    #[arg(long = "allow-host")]
+    pub allow_hosts: Vec<String>,
 }
 
 /// Runs the server until a shutdown signal.
 pub async fn run(args: ServeArgs) -> Result<()> {
-    if !args.host.is_loopback() {
-        // The server runs agents with the user's rights. Until token authentication
-        // exists, exposing it beyond this machine would hand that to the network.
-        bail!(
-            "refusing to bind {}: cadre serves only loopback addresses (127.0.0.1 or ::1) until token authentication lands",
-            args.host
-        );
-    }
     let data_dir = home::data_dir()?;
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+    // The server runs agents with the user's rights: beyond loopback, nobody gets
+    // in without the token.
+    let access = access_for(args.bind, &data_dir)?;
     let shim =
         std::env::current_exe().context("cannot find the cadre executable to supervise agents")?;
     let mut runtime = RuntimeConfig::new(shim);
@@ -59,12 +64,27 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let app = App::open(config)
         .await
         .with_context(|| format!("cannot open the cadre database in {}", data_dir.display()))?;
-    let listener = TcpListener::bind(SocketAddr::new(args.host, args.port))
+    let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))
         .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
     let addr = listener.local_addr()?;
-    let url = format!("http://{addr}");
+    let url = format!("http://{}", local_address(addr));
     let shutdown = shutdown_signal()?;
+    tracing::info!(%url, bound = %addr, data_dir = %data_dir.display(), "cadre is listening");
+    println!(
+        "cadre is listening on {addr} (data in {})",
+        data_dir.display()
+    );
+    if let Some(code) = access.issue_login_code()? {
+        let hint = if addr.ip().is_unspecified() {
+            " (from another machine, use this machine's address instead of 127.0.0.1)"
+        } else {
+            ""
+        };
+        println!("log in from a browser, once, with {url}/login?code={code}{hint}");
+    }
+    // Announced only after the lines above are out: whoever waits for server.json
+    // finds them printed.
     home::write_server_info(
         &data_dir,
         &ServerInfo {
@@ -72,12 +92,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             pid: std::process::id(),
         },
     )?;
-    tracing::info!(%url, data_dir = %data_dir.display(), "cadre is listening");
-    println!(
-        "cadre is listening on {url} (data in {})",
-        data_dir.display()
-    );
 
+    app.set_server_url(url.clone());
     // Only now, with the database open and the listener bound, pick up the runs a
     // previous server left: their ingesters publish to a hub that is ready.
     app.resume_runs()
@@ -89,11 +105,49 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         tracing::warn!(error = %e, "orphan worktree sweep failed");
     }
     app.spawn_pr_poller();
-    let served = cadre_web::serve(listener, app.clone(), shutdown).await;
+    let options = ServeOptions {
+        allowed_names: args.allow_hosts,
+        access: Arc::new(access),
+    };
+    let served = cadre_web::serve(listener, app.clone(), options, shutdown).await;
     home::remove_server_info(&data_dir);
     app.shutdown().await;
     tracing::info!("cadre stopped");
     served.context("server failed")
+}
+
+/// The access rules for a server bound to `bind`. Beyond loopback the token is
+/// required, and created (and printed, this once) if there is none yet. On loopback
+/// an existing token is still accepted, so a CLI that sends it is not refused.
+fn access_for(bind: IpAddr, data_dir: &Path) -> Result<Access> {
+    if bind.is_loopback() {
+        return Ok(match secrets::read_server_token(data_dir)? {
+            Some(token) => Access::with_token(token, false),
+            None => Access::open(),
+        });
+    }
+    let (token, created) = secrets::load_or_create_server_token(data_dir)?;
+    if created {
+        println!(
+            "generated the access token for this server (shown only now; it is kept in {}, mode 0600):\n  {token}\nthe CLI on this machine reads it from there; elsewhere set CADRE_TOKEN",
+            secrets::server_token_path(data_dir).display()
+        );
+    }
+    Ok(Access::with_token(token, true))
+}
+
+/// The address to reach a server bound to `addr` from this machine: loopback for
+/// an all-interfaces bind, else the bound address itself.
+fn local_address(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
 }
 
 fn env_u64(name: &str) -> Option<u64> {

@@ -503,11 +503,13 @@ impl App {
         };
         // A follow-up queued while this turn ran is sent now, unless a person stopped it.
         if outcome != AttemptStatus::Stopped
-            && let Some(text) = self
+            && let Some(queued) = self
                 .write_quiet(|store| async move { store.take_followup(attempt.id, now()).await })
                 .await?
         {
-            self.append_user_message(attempt.id, &text).await?;
+            let text = self
+                .record_user_turn(attempt.id, &queued.text, &queued.attachments)
+                .await?;
             let resume = self.store.attempt(attempt.id).await?.session_id;
             return Ok(Next::Turn(
                 ProcessRequest {

@@ -73,10 +73,13 @@ impl App {
             binary,
             ..Default::default()
         };
-        let command = match build_command(agent, &spec) {
+        let mut command = match build_command(agent, &spec) {
             Ok(command) => command,
             Err(e) => return Ok(LaunchOutcome::NotStarted(e.to_string())),
         };
+        // The agent may call back with its own narrow token, never the owner's.
+        command.env_remove.push("CADRE_TOKEN".to_owned());
+        command.env_set.extend(self.attempt_env(attempt.id).await?);
         let cwd = attempt_dir(self, attempt).await?;
         self.start_supervised(attempt, ProcessKind::Agent, command, cwd)
             .await

@@ -1,4 +1,5 @@
-//! `/attempts` and `/tasks/{task}/attempts`: start, show, follow up, stop, and the log.
+//! `/attempts` and `/tasks/{task}/attempts`: start, show, stop, and the log
+//! (follow-ups are in `followups.rs`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +19,6 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tasks/{task}/attempts", get(list).post(start))
         .route("/attempts/{attempt}", get(show))
-        .route("/attempts/{attempt}/followups", post(follow_up))
         .route("/attempts/{attempt}/stop", post(stop))
         .route("/attempts/{attempt}/logs", get(logs))
 }
@@ -30,12 +30,6 @@ struct StartBody {
     profile: Option<String>,
     prompt: Option<String>,
     base_branch: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FollowUpBody {
-    text: String,
 }
 
 #[derive(Deserialize)]
@@ -81,15 +75,6 @@ async fn show(
         processes: detail.processes.into_iter().map(Into::into).collect(),
         log_len: detail.log_len,
     }))
-}
-
-async fn follow_up(
-    State(app): State<AppState>,
-    ApiPath(attempt): ApiPath<AttemptId>,
-    ApiJson(body): ApiJson<FollowUpBody>,
-) -> ApiResult<(StatusCode, Json<AttemptView>)> {
-    let attempt = app.0.follow_up(attempt, &body.text).await?;
-    Ok((StatusCode::ACCEPTED, Json(attempt.into())))
 }
 
 async fn stop(

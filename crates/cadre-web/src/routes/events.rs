@@ -2,37 +2,37 @@
 //!
 //! `GET /events` with `Accept: text/event-stream` streams: first every event after
 //! the client's position (`Last-Event-ID` header, else `?since=`, else only new
-//! events), then live ones. The stream subscribes *before* replaying, and skips
-//! live events it already replayed, so nothing falls in the gap between the two.
-//! A client too slow for the hub's bounded buffer gets a `resync` event and the
-//! stream ends; it reconnects with `Last-Event-ID` and replays from the database.
+//! events), then live ones. The replay holds no live subscription (a slow client
+//! may take its time); then the stream subscribes, reads once more what was
+//! stored meanwhile, and skips live events it already sent, so nothing falls in
+//! the gap between the two.
+//! A client too slow for its bounded queue (see `outbox.rs`) gets a `resync` event
+//! and the stream ends; it reconnects with `Last-Event-ID` and replays from the
+//! database.
 
-use std::convert::Infallible;
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::sse::Event as SseEvent;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use cadre_app::{App, SubscriptionError};
 use cadre_core::Event;
 use serde::Deserialize;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
-use crate::AppState;
+use super::outbox::{Offer, Outbox};
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, last_event_id};
 use crate::wire::EventView;
+use crate::{AppState, Shutdown};
 
 /// Events read from the database per page while replaying.
 const REPLAY_PAGE: u32 = 500;
 /// Events queued per SSE client between its task and its socket.
 const CLIENT_BUFFER: usize = 64;
-/// Interval of SSE heartbeat comments.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -47,6 +47,8 @@ struct EventsQuery {
 
 async fn events(
     State(app): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
+    Extension(json): Extension<Arc<EventJson>>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Response> {
@@ -65,67 +67,170 @@ async fn events(
         Some(seq) => seq,
         None => app.latest_seq().await?,
     };
-    let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
-    tokio::spawn(pump(app.0.clone(), since, tx));
-    let stream = ReceiverStream::new(rx);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(HEARTBEAT))
-        .into_response())
+    let (outbox, response) = Outbox::new(CLIENT_BUFFER, &shutdown);
+    tokio::spawn(pump(app.0.clone(), json, since, outbox));
+    Ok(response)
 }
 
-fn sse_event(event: &Event) -> Result<SseEvent, Infallible> {
-    let data = serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned());
-    Ok(SseEvent::default()
+/// The SSE form of `event` with its JSON `data`, and its size.
+fn sse_event(event: &Event, data: &str) -> (SseEvent, usize) {
+    let sse = SseEvent::default()
         .id(event.seq.to_string())
         .event(event.kind.as_str())
-        .data(data))
+        .data(data);
+    (sse, data.len())
 }
 
-/// Feeds one SSE client: replay after `since`, then live events. Ends when the
-/// client goes away, the hub closes, or the client lags.
-async fn pump(
-    app: std::sync::Arc<App>,
-    since: i64,
-    tx: mpsc::Sender<Result<SseEvent, Infallible>>,
-) {
-    let mut subscription = app.hub().subscribe();
-    let mut last = since;
-    loop {
-        let page = match app.events_since(last, REPLAY_PAGE).await {
-            Ok(page) => page,
-            Err(err) => {
-                tracing::error!(error = %err, "event replay failed");
-                return;
+fn to_json(event: &Event) -> String {
+    serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Recently published events as JSON, shared by every stream of this server, so
+/// that a live event is serialized once rather than once per subscriber (with
+/// hundreds of subscribers that was the main cost of an event).
+#[derive(Debug, Default)]
+pub(crate) struct EventJson {
+    recent: Mutex<VecDeque<(i64, Arc<str>)>>,
+}
+
+/// Serialized events kept: about as many as the hub keeps for slow subscribers.
+const RECENT_JSON: usize = 1024;
+
+impl EventJson {
+    fn get(&self, event: &Event) -> Arc<str> {
+        let lock = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, json)) = lock().iter().rev().find(|(seq, _)| *seq == event.seq) {
+            return json.clone();
+        }
+        // Serialized outside the lock; two pumps may race to do it, which is harmless.
+        let json: Arc<str> = to_json(event).into();
+        let mut recent = lock();
+        if !recent.iter().any(|(seq, _)| *seq == event.seq) {
+            recent.push_back((event.seq, json.clone()));
+            if recent.len() > RECENT_JSON {
+                recent.pop_front();
             }
-        };
-        let done = page.len() < REPLAY_PAGE as usize;
+        }
+        json
+    }
+}
+
+/// Why a replay stopped early.
+enum Stopped {
+    /// The client went away, or the database failed (logged).
+    Gone,
+    /// The client's queue was full; `last` was the last seq queued.
+    Full(i64),
+}
+
+/// Sends every stored event after `last`, page by page: waiting for the client
+/// (`live == false`) or only as far as its queue has room. Returns the last seq
+/// sent.
+async fn replay(app: &App, mut last: i64, outbox: &Outbox, live: bool) -> Result<i64, Stopped> {
+    loop {
+        let page = app.events_since(last, REPLAY_PAGE).await.map_err(|err| {
+            tracing::error!(error = %err, "event replay failed");
+            Stopped::Gone
+        })?;
         for event in &page {
-            if tx.send(sse_event(event)).await.is_err() {
-                return;
+            let (sse, size) = sse_event(event, &to_json(event));
+            if live {
+                match outbox.offer(sse, size) {
+                    Offer::Queued => {}
+                    Offer::Full => return Err(Stopped::Full(last)),
+                    Offer::Gone => return Err(Stopped::Gone),
+                }
+            } else if !outbox.send(sse, size).await {
+                return Err(Stopped::Gone);
             }
             last = event.seq;
         }
-        if done {
-            break;
+        if page.len() < REPLAY_PAGE as usize {
+            return Ok(last);
         }
     }
+}
+
+/// Feeds one SSE client: replays after `since` without a subscription (waiting
+/// for the client as long as it takes), then subscribes, catches up on what was
+/// stored meanwhile, and sends live events without ever waiting. Ends when the
+/// client goes away, the hub closes, or the client falls behind (`resync`).
+async fn pump(app: Arc<App>, json: Arc<EventJson>, since: i64, outbox: Outbox) {
+    let Ok(replayed) = replay(&app, since, &outbox, false).await else {
+        return;
+    };
+    let mut subscription = app.hub().subscribe();
+    // Anything committed between the replay's last read and the subscription.
+    let mut last = match replay(&app, replayed, &outbox, true).await {
+        Ok(last) => last,
+        Err(Stopped::Full(last)) => {
+            drop(subscription);
+            return outbox.resync(last).await;
+        }
+        Err(Stopped::Gone) => return,
+    };
     loop {
-        match subscription.recv().await {
+        let received = tokio::select! {
+            received = subscription.recv() => received,
+            () = outbox.closed() => return,
+        };
+        match received {
             Ok(event) if event.seq <= last => continue,
             Ok(event) => {
-                if tx.send(sse_event(&event)).await.is_err() {
-                    return;
+                let (sse, size) = sse_event(&event, &json.get(&event));
+                match outbox.offer(sse, size) {
+                    Offer::Queued => last = event.seq,
+                    Offer::Full => {
+                        drop(subscription);
+                        return outbox.resync(last).await;
+                    }
+                    Offer::Gone => return,
                 }
-                last = event.seq;
             }
-            Err(SubscriptionError::Lagged { skipped }) => {
-                let data = serde_json::json!({ "last_seq": last, "skipped": skipped }).to_string();
-                let _ = tx
-                    .send(Ok(SseEvent::default().event("resync").data(data)))
-                    .await;
-                return;
+            Err(SubscriptionError::Lagged { .. }) => {
+                drop(subscription);
+                return outbox.resync(last).await;
             }
             Err(SubscriptionError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadre_core::EventKind;
+
+    fn event(seq: i64) -> Event {
+        Event {
+            seq,
+            kind: EventKind::TaskCreated,
+            project_id: None,
+            task_id: None,
+            goal_id: None,
+            attempt_id: None,
+            payload: serde_json::json!({ "title": "x" }),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn each_event_is_serialized_once_and_the_cache_stays_bounded() {
+        let cache = EventJson::default();
+        let first = cache.get(&event(1));
+        assert!(
+            Arc::ptr_eq(&first, &cache.get(&event(1))),
+            "served from the cache"
+        );
+        assert_eq!(&*first, to_json(&event(1)));
+        for seq in 2..=(RECENT_JSON as i64 + 10) {
+            cache.get(&event(seq));
+        }
+        let kept = cache.recent.lock().expect("lock").len();
+        assert_eq!(kept, RECENT_JSON);
+        assert!(
+            !Arc::ptr_eq(&first, &cache.get(&event(1))),
+            "the oldest was dropped"
+        );
     }
 }

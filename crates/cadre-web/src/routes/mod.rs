@@ -1,13 +1,20 @@
 //! The API's routes, one module per resource.
 
+mod access;
 mod agents;
+mod attachments;
 mod attempt_stream;
 mod attempts;
+mod comments;
 mod events;
+mod followups;
 mod git;
 mod goals;
+mod outbox;
 mod projects;
 mod tasks;
+
+pub(crate) use events::EventJson;
 
 use axum::Json;
 use axum::Router;
@@ -31,6 +38,10 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(attempt_stream::routes())
         .merge(git::routes())
         .merge(agents::routes())
+        .merge(access::routes())
+        .merge(comments::routes())
+        .merge(attachments::routes())
+        .merge(followups::routes())
         .fallback(not_found)
 }
 

@@ -1,9 +1,7 @@
 //! `cadre attempt ...`: start agents, read their conversation, follow up, stop.
 
-use std::time::Duration;
-
 use anyhow::Result;
-use cadre_web::wire::{AttemptDetailView, AttemptView, LogEntryView};
+use cadre_web::wire::{AttemptDetailView, AttemptView};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -76,7 +74,7 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
             }
         }
         AttemptCommand::Logs { id, follow, format } => {
-            logs(client, &id, follow, format.json).await?
+            super::attempt_logs::run(client, &id, follow, format.json).await?
         }
         AttemptCommand::Stop { id } => {
             let a: AttemptView = client
@@ -88,81 +86,12 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
                 .await?;
             println!("attempt {} is {}", a.id, a.status);
         }
-        AttemptCommand::Followup { id, text } => {
-            let body = json!({ "text": text });
-            let a: AttemptView = client
-                .call(
-                    Method::POST,
-                    &format!("/attempts/{}/followups", segment(&id)),
-                    Some(&body),
-                )
-                .await?;
-            println!("follow-up sent to {} ({})", a.id, a.status);
+        AttemptCommand::Followup { id, text, images } => {
+            super::followup::run(client, &id, text, &images).await?
         }
         other => return attempt_git::run(client, other).await,
     }
     Ok(())
-}
-
-/// Prints the log; with `follow`, polls for new entries until the attempt settles.
-async fn logs(client: &Client, id: &str, follow: bool, json: bool) -> Result<()> {
-    let mut after = 0;
-    loop {
-        let page: Vec<LogEntryView> = client
-            .get(&format!(
-                "/attempts/{}/logs?after={after}&limit=1000",
-                segment(id)
-            ))
-            .await?;
-        for entry in &page {
-            if json {
-                println!("{}", serde_json::to_string(entry)?);
-            } else {
-                println!("{}", render(&entry.entry));
-            }
-            after = entry.seq;
-        }
-        if page.len() == 1000 {
-            continue;
-        }
-        if !follow {
-            return Ok(());
-        }
-        let a: AttemptView = client.get(&format!("/attempts/{}", segment(id))).await?;
-        if matches!(
-            a.status.as_str(),
-            "succeeded" | "failed" | "stopped" | "interrupted"
-        ) {
-            // One more page: entries stored just before the attempt settled.
-            let rest: Vec<LogEntryView> = client
-                .get(&format!(
-                    "/attempts/{}/logs?after={after}&limit=1000",
-                    segment(id)
-                ))
-                .await?;
-            for entry in &rest {
-                println!(
-                    "{}",
-                    if json {
-                        serde_json::to_string(entry)?
-                    } else {
-                        render(&entry.entry)
-                    }
-                );
-            }
-            if !json {
-                println!(
-                    "-- attempt {}{}",
-                    a.status,
-                    a.failure_reason
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default()
-                );
-            }
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {

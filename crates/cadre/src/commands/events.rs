@@ -1,15 +1,14 @@
 //! `cadre events [--follow]`: the event log, and a live tail over SSE that
-//! reconnects from the last seen seq when told to resync.
+//! resumes from the last seen seq (`Last-Event-ID`) after a resync, a dropped
+//! connection or a server restart.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cadre_web::wire::EventView;
-use eventsource_stream::Eventsource;
-use futures_util::StreamExt;
-use reqwest::Method;
 
 use crate::cli::EventsArgs;
 use crate::client::Client;
 use crate::output;
+use crate::sse::{self, Flow};
 
 pub async fn run(client: &Client, args: EventsArgs) -> Result<()> {
     if !args.follow {
@@ -27,39 +26,19 @@ pub async fn run(client: &Client, args: EventsArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let mut last = args.since;
-    loop {
-        let http = reqwest::Client::new();
-        let response = http
-            .request(Method::GET, format!("{}/api/v1/events", client.base()))
-            .header("accept", "text/event-stream")
-            .header("last-event-id", last.to_string())
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the cadre server at {}", client.base()))?
-            .error_for_status()?;
-        let mut stream = response.bytes_stream().eventsource();
-        let mut resync = false;
-        while let Some(item) = stream.next().await {
-            let item = item.context("event stream broke")?;
-            if item.event == "resync" {
-                resync = true;
-                break;
-            }
-            let Ok(event) = serde_json::from_str::<EventView>(&item.data) else {
-                continue;
-            };
-            last = event.seq;
-            if args.format.json {
+    let json = args.format.json;
+    sse::follow(client, "/events", Some(args.since), |item| {
+        if let Ok(event) = sse::data::<EventView>(item) {
+            if json {
                 println!("{}", item.data);
             } else {
                 print_event(&event);
             }
         }
-        if !resync {
-            return Ok(());
-        }
-    }
+        Ok(Flow::Continue)
+    })
+    .await?;
+    Ok(())
 }
 
 fn print_event(event: &EventView) {

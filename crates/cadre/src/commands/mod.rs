@@ -2,8 +2,12 @@
 
 mod attempt;
 mod attempt_git;
+mod attempt_logs;
+pub mod comment;
 mod events;
+mod followup;
 mod goal;
+mod login;
 mod profile;
 mod project;
 pub mod supervise;
@@ -31,6 +35,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Attempt(cmd) => attempt::run(&client, cmd).await,
         Command::Agents { format } => profile::agents(&client, format).await,
         Command::Profile(cmd) => profile::run(&client, cmd).await,
+        Command::LoginLink => login::run(&client).await,
+        Command::Comment(cmd) => comment::run(&client, cmd).await,
         Command::Supervise { .. } => unreachable!("dispatched in main before the runtime"),
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod board;
+pub mod http;
 pub mod mock_model;
 
 use std::path::{Path, PathBuf};
@@ -32,25 +33,43 @@ impl TestServer {
     /// Starts a server on `home` (new or left by an earlier server) with extra
     /// environment, e.g. agent binary overrides.
     pub fn start_with(home: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
-        Self::start_with_env(home, env, &[])
+        Self::start_full(home, env, &[], &[])
     }
 
     /// Like [`TestServer::start_with`], and also removes `remove` from the
     /// environment the server (and so every agent it runs) inherits.
     pub fn start_with_env(home: tempfile::TempDir, env: &[(&str, &str)], remove: &[&str]) -> Self {
+        Self::start_full(home, env, remove, &[])
+    }
+
+    /// Like [`TestServer::start_with`], with extra `serve` arguments (e.g.
+    /// `--bind 0.0.0.0`). The server's stdout goes to `serve.out` in the data dir.
+    pub fn start_args(home: tempfile::TempDir, env: &[(&str, &str)], args: &[&str]) -> Self {
+        Self::start_full(home, env, &[], args)
+    }
+
+    /// Starts `cadre serve` with `env` set, `remove` unset and extra `args`.
+    pub fn start_full(
+        home: tempfile::TempDir,
+        env: &[(&str, &str)],
+        remove: &[&str],
+        args: &[&str],
+    ) -> Self {
         let _ = std::fs::remove_file(home.path().join("server.json"));
         let mut command = Command::new(cadre_bin());
+        command.env_remove("CADRE_SERVER").env_remove("CADRE_TOKEN");
         for key in remove {
             command.env_remove(key);
         }
         for (key, value) in env {
             command.env(key, value);
         }
+        let stdout = std::fs::File::create(home.path().join("serve.out")).expect("serve.out");
         let child = command
             .args(["serve", "--port", "0"])
+            .args(args)
             .env("CADRE_HOME", home.path())
-            .env_remove("CADRE_SERVER")
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn cadre serve");
@@ -75,6 +94,8 @@ impl TestServer {
             .args(args)
             .env("CADRE_HOME", self.home.path())
             .env_remove("CADRE_SERVER")
+            .env_remove("CADRE_TOKEN")
+            .env_remove("CADRE_ATTEMPT_TOKEN")
             .output()
             .expect("run cadre");
         CliOutput(output)
@@ -119,6 +140,11 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// What the server printed on stdout so far.
+    pub fn printed(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("serve.out")).unwrap_or_default()
+    }
+
     /// Kills the server with SIGKILL (no clean shutdown) and returns its data dir.
     pub fn crash(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
