@@ -2,9 +2,10 @@
 
 use cadre_app::StoredAttachment;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A stored image.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttachmentView {
     /// Id: the SHA-256 of the content, 64 hex digits.
     pub id: String,
@@ -28,7 +29,7 @@ impl From<StoredAttachment> for AttachmentView {
 }
 
 /// The answer to an upload: the images stored, in the order sent.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UploadView {
     /// The stored images.
     pub attachments: Vec<AttachmentView>,

@@ -1,13 +1,15 @@
 //! Wire types of review comments. Field names are part of the public contract
 //! (the CLI's `cadre comment list --json` prints them).
 
-use cadre_core::{ReviewComment, Timestamp};
+use cadre_core::ReviewComment;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::wire::AttemptView;
 
 /// A review comment on one line of an attempt's diff.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CommentView {
     /// Id.
     pub id: String,
@@ -22,9 +24,9 @@ pub struct CommentView {
     /// The remark.
     pub body: String,
     /// Written.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Resolved (sent to the agent, or by hand); null while open.
-    pub resolved_at: Option<Timestamp>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 impl From<ReviewComment> for CommentView {
@@ -43,7 +45,7 @@ impl From<ReviewComment> for CommentView {
 }
 
 /// The result of sending a review: the attempt, and the comments that went out.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReviewSentView {
     /// The attempt after the follow-up was sent (or queued behind a running turn).
     pub attempt: AttemptView,

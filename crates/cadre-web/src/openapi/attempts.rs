@@ -43,13 +43,17 @@ struct StartBody {
     base_branch: Option<String>,
 }
 
-/// Body of `POST /attempts/{attempt}/followups`.
+/// Body of `POST /attempts/{attempt}/followups` as JSON. Text, images, or both:
+/// at least one of them. (A multipart form with a `text` field and image file
+/// parts is accepted too.)
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FollowUpBody {
-    /// The message to the agent; must not be blank.
+    /// The message to the agent.
     #[schema(example = "Also add a test for the empty case.")]
-    text: String,
+    text: Option<String>,
+    /// Ids of images uploaded with `POST /attachments`.
+    attachments: Option<Vec<String>>,
 }
 
 /// Query of `GET /attempts/{attempt}/logs`: `after` and `before` exclude each
@@ -142,7 +146,9 @@ fn show_attempt() {}
         (status = 202, description = "The attempt, running or with the message queued.", body = AttemptView),
         (status = 404, description = "No such attempt.", body = ErrorBody),
         (status = 409, description = "Its worktree was cleaned up: restore it first.", body = ErrorBody),
-        (status = 422, description = "Blank text.", body = ErrorBody),
+        (status = 413, description = "An image over 5 MiB, or a body over 25 MiB.", body = ErrorBody),
+        (status = 415, description = "A file that is not a PNG, JPEG, WebP or GIF image.", body = ErrorBody),
+        (status = 422, description = "Neither text nor an image, more than 4 images, or an unknown attachment id.", body = ErrorBody),
     ))]
 fn follow_up() {}
 

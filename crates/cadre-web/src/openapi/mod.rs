@@ -19,6 +19,7 @@ mod attempts;
 mod enums;
 mod git;
 mod projects;
+mod review;
 mod schemas;
 mod tasks;
 
@@ -63,7 +64,8 @@ updates come as server-sent events from `GET /events` (with \
         (name = "git", description = "An attempt's branch: diff, commit, rebase, merge, push, pull request, editor, preview."),
         (name = "events", description = "The board's event log, as JSON or server-sent events."),
         (name = "agents", description = "Agent CLIs found on this machine, and named profiles of them."),
-        (name = "server", description = "Health and this document."),
+        (name = "review", description = "Review comments on an attempt's diff, and image attachments."),
+        (name = "server", description = "Health, login links and this document."),
     )
 )]
 struct ApiDoc;
@@ -113,6 +115,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         attempts::Doc::openapi(),
         git::Doc::openapi(),
         agents::Doc::openapi(),
+        review::Doc::openapi(),
     ] {
         doc.merge(part);
     }
