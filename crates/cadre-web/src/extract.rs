@@ -5,6 +5,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use axum::http::StatusCode;
+
 use crate::error::ApiError;
 
 /// JSON body; a malformed body or a missing field is a 400 naming it.
@@ -27,9 +29,11 @@ where
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::bad_request("send the body as JSON with `Content-Type: application/json`")
-        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
         // serde's own text names the field ("missing field `title` at line 1 column 2").
         JsonRejection::JsonDataError(e) => ApiError::bad_request(format!(
             "invalid request body: {}",
@@ -41,6 +45,11 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             e.body_text()
                 .trim_start_matches("Failed to parse the request body as JSON: ")
         )),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the JSON body is too large: send at most 2 MiB (upload images with POST /attachments)",
+        ),
         other => ApiError::bad_request(other.body_text()),
     }
 }

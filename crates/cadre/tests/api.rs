@@ -237,6 +237,29 @@ async fn malformed_json_and_missing_fields_are_400_naming_the_problem() {
         error_of(&body).1.contains("unknown field `colour`"),
         "{body}"
     );
+
+    let resp = api
+        .http
+        .post(api.url("/projects/WEB/tasks"))
+        .header("content-type", "text/plain")
+        .body("{\"title\": \"x\"}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let resp = api
+        .http
+        .post(api.url("/projects/WEB/tasks"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(error_of(&body).0, "too_large");
 }
 
 #[tokio::test]
