@@ -16,6 +16,7 @@ mod finish;
 mod git_actions;
 mod goals;
 mod hub;
+mod overview;
 mod preview;
 mod profiles;
 mod projects;
@@ -32,7 +33,7 @@ use cadre_store::{Committed, Store};
 use tokio::sync::Mutex;
 
 pub use attempts::{AttemptDetail, StartAttempt};
-pub use cadre_store::LogPage;
+pub use cadre_store::{LogPage, PendingFollowup, UsageTotals};
 pub use editor::{EditorLaunch, editor_command};
 pub use git_actions::{AttemptDiff, MergeInput, PrOutcome, RebaseResult};
 pub use preview::PreviewStatus;

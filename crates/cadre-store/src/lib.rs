@@ -20,6 +20,7 @@ mod goals;
 mod logs;
 mod profiles;
 mod projects;
+mod summaries;
 mod tasks;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ use sqlx::sqlite::{
 };
 
 pub use logs::{LogPage, Offsets};
+pub use summaries::{PendingFollowup, UsageTotals};
 pub use tasks::TaskFilter;
 
 /// A failure in the store.
