@@ -12,6 +12,7 @@ pub mod error;
 mod extract;
 mod routes;
 mod security;
+mod ui;
 pub mod wire;
 pub mod wire_git;
 
@@ -41,6 +42,7 @@ pub fn router(app: Arc<App>, bound: SocketAddr) -> Router {
     let policy = Arc::new(HostPolicy::for_bound_address(bound));
     Router::new()
         .nest("/api/v1", routes::api())
+        .merge(ui::routes())
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             policy,
