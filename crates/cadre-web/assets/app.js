@@ -47,7 +47,8 @@
       return;
     }
     const target = e.detail.target;
-    if (target && target.matches('#board-live, #panel, #modal, [data-errors-as-toast]')) {
+    const quiet = elt && elt.closest && elt.closest('[data-errors-as-toast]');
+    if (quiet || (target && target.matches('#board-live, #panel, #modal, #entries, [data-errors-as-toast]'))) {
       e.detail.shouldSwap = false;
       cadre.toast(textOf(e.detail.xhr.responseText) || 'Request failed (' + e.detail.xhr.status + ')', 'error');
     }
@@ -55,6 +56,12 @@
 
   document.addEventListener('htmx:sendError', () => {
     cadre.toast('cadre is not reachable: is `cadre serve` still running?', 'error');
+  });
+
+  // A toast goes away when clicked.
+  document.addEventListener('click', (e) => {
+    const toast = e.target.closest('.toast');
+    if (toast) toast.remove();
   });
 
   // Successful form posts: clear error slots, close their dialog, reset them.

@@ -151,10 +151,10 @@
       document.getElementById(t.getAttribute('aria-controls')).hidden = !on;
     });
     if (tab.dataset.tab === 'changes') {
-      const area = document.getElementById('diff-area');
-      if (area && !area.dataset.loaded) {
-        area.dataset.loaded = '1';
-        window.htmx.trigger(area, 'load-changes');
+      const refresh = document.getElementById('diff-refresh');
+      if (refresh && !refresh.dataset.loaded) {
+        refresh.dataset.loaded = '1';
+        window.htmx.trigger(refresh, 'load-changes');
       }
     } else if (stick) {
       toBottom();

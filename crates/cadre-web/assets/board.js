@@ -10,10 +10,11 @@
   let justDragged = false;
 
   const live = () => document.getElementById('board-live');
+  const refresher = () => document.getElementById('board-refresh');
   const shell = () => document.querySelector('.board-shell');
 
   function refresh() {
-    const el = live();
+    const el = refresher();
     if (el && window.htmx) window.htmx.trigger(el, 'refresh');
   }
 
@@ -138,7 +139,7 @@
   // ---------- live refresh ----------
   let saved = null;
   document.addEventListener('htmx:beforeRequest', (e) => {
-    if (e.detail.elt === live() && dragging) {
+    if (e.detail.elt === refresher() && dragging) {
       // Never swap the board under a drag; refresh once it ends.
       e.preventDefault();
       refreshWaiting = true;

@@ -256,17 +256,13 @@ pub(crate) fn entries(page: Vec<LogEntry>, root: Option<&Path>) -> Vec<EntryView
         let (seq, at) = (entry.seq, when(entry.at));
         let view = match entry.entry {
             LogEntryKind::UserMessage { text, attachments } => {
-                let mut html = markdown::to_html(&text);
+                // Shown verbatim: prompts are structured text whose line breaks
+                // matter, and markdown would fold them.
+                let mut text = text;
                 for a in attachments {
-                    html.push_str(&format!(
-                        "<p class=\"attachment\">attached: {}</p>",
-                        super::highlight::escape(&a)
-                    ));
+                    text.push_str(&format!("\n[attached: {a}]"));
                 }
-                EntryView {
-                    html,
-                    ..plain(seq, at, "user", String::new())
-                }
+                plain(seq, at, "user", text)
             }
             LogEntryKind::AssistantMessage { text } => EntryView {
                 html: markdown::to_html(&text),
