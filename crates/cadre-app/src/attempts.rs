@@ -6,8 +6,8 @@ use std::sync::Arc;
 use cadre_agents::{AgentId, follow_up_prompt};
 use cadre_core::log::LogEntryKind;
 use cadre_core::{
-    Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, ProcessKind,
-    Project, Task, TaskRef, TaskStatus, ValidationError,
+    Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, NewAttempt,
+    ProcessKind, Project, Task, TaskRef, TaskStatus, ValidationError,
 };
 use cadre_store::LogPage;
 use tokio::sync::broadcast;
@@ -105,7 +105,7 @@ impl App {
             project.instructions.as_deref(),
             input.prompt.as_deref(),
         );
-        let attempt = Attempt {
+        let new = NewAttempt {
             id,
             task_id: task.id,
             project_id: project.id,
@@ -113,23 +113,11 @@ impl App {
             profile: input.profile,
             prompt: prompt.clone(),
             base_branch,
+        };
+        let attempt = Attempt {
             branch: Some(worktree.branch.clone()),
             worktree_path: Some(worktree.path.clone()),
-            status: AttemptStatus::Queued,
-            session_id: None,
-            head_commit: None,
-            summary: None,
-            failure_reason: None,
-            retry_count: 0,
-            parent_attempt_id: None,
-            owns_worktree: true,
-            warning: None,
-            diff_stat: None,
-            crash_retries: 0,
-            pull_request: None,
-            created_at: now(),
-            started_at: None,
-            finished_at: None,
+            ..Attempt::queued(new, now())
         };
         let attempt = self
             .write(|store| async move { store.create_attempt(attempt).await })
@@ -172,26 +160,22 @@ impl App {
             };
             self.move_task(&TaskRef::Id(task.id), request).await?;
         }
-        let attempt = Attempt {
+        let new = NewAttempt {
             id: AttemptId::new(),
+            task_id: from.task_id,
+            project_id: from.project_id,
+            agent: from.agent.clone(),
+            profile: from.profile.clone(),
             prompt: text.to_owned(),
+            base_branch: from.base_branch.clone(),
+        };
+        let attempt = Attempt {
             branch: from.branch.clone(),
             worktree_path: Some(path),
-            status: AttemptStatus::Queued,
-            head_commit: None,
-            summary: None,
-            failure_reason: None,
-            retry_count: 0,
+            session_id: from.session_id.clone(),
             parent_attempt_id: Some(parent),
             owns_worktree: false,
-            warning: None,
-            diff_stat: None,
-            crash_retries: 0,
-            pull_request: None,
-            created_at: now(),
-            started_at: None,
-            finished_at: None,
-            ..from
+            ..Attempt::queued(new, now())
         };
         let attempt = self
             .write(|store| async move { store.create_attempt(attempt).await })

@@ -23,6 +23,7 @@ mod projects;
 mod prompt;
 mod runtime;
 mod tasks;
+mod watch;
 mod worktrees;
 
 use std::path::PathBuf;

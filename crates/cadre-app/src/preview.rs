@@ -113,7 +113,12 @@ impl App {
     }
 
     async fn stop_dev_process(&self, process: &ExecutionProcess) -> Result<()> {
-        if let Some(pgid) = process.pgid {
+        let run = RunDir::new(process.run_dir.clone());
+        let same_boot = supervisor::read_started(&run)
+            .ok()
+            .flatten()
+            .is_none_or(|s| s.from_this_boot());
+        if let Some(pgid) = process.pgid.filter(|_| same_boot) {
             supervisor::stop_group(pgid, self.runtime.config.stop_grace)
                 .await
                 .map_err(|e| AppError::internal(format!("stopping the preview: {e}")))?;
@@ -157,7 +162,11 @@ impl App {
         if running {
             let exit =
                 supervisor::read_exit(&run).map_err(|e| AppError::internal(e.to_string()))?;
-            let alive = process.pgid.is_some_and(supervisor::group_alive);
+            let same_boot = supervisor::read_started(&run)
+                .ok()
+                .flatten()
+                .is_none_or(|s| s.from_this_boot());
+            let alive = same_boot && process.pgid.is_some_and(supervisor::group_alive);
             if exit.is_some() || !alive {
                 running = false;
                 let (code, signal) = exit.map(|e| (e.exit_code, e.signal)).unwrap_or_default();

@@ -55,9 +55,12 @@ pub struct MoveTask {
 
 impl App {
     /// Resolves a task reference to its id.
+    ///
+    /// An id is checked too, so an unknown one is a 404 rather than an empty
+    /// answer from whatever reads by it.
     pub async fn task_id(&self, task: &TaskRef) -> Result<TaskId> {
         Ok(match task {
-            TaskRef::Id(id) => *id,
+            TaskRef::Id(id) => self.store.task(*id).await?.id,
             TaskRef::Key(key) => self.store.task_by_key(key).await?.id,
         })
     }

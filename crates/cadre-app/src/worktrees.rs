@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use cadre_core::{Attempt, AttemptId, EventKind, NewEvent, Project, Task, TaskId, ValidationError};
+use cadre_core::{Attempt, AttemptId, EventKind, Project, Task, TaskId, ValidationError};
 use cadre_git::{BranchFate, Cleanup, CreateWorktree, CreatedWorktree, branch_name, slug};
 use serde_json::json;
 
@@ -80,22 +80,17 @@ impl App {
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
-        let event = NewEvent::new(
+        self.record_attempt_event(
+            attempt,
             EventKind::WorktreeCreated,
             json!({
-                "attempt_id": attempt.id,
                 "path": created.path,
                 "branch": created.branch,
                 "base_branch": attempt.base_branch,
                 "copied_files": copied,
             }),
         )
-        .project(attempt.project_id)
-        .task(attempt.task_id)
-        .attempt(attempt.id);
-        self.write(|store| async move { store.record_events(vec![event], now()).await })
-            .await?;
-        Ok(())
+        .await
     }
 
     /// The attempt's worktree, or a 409 saying it was cleaned up and how to get it
@@ -186,15 +181,12 @@ impl App {
             "archived_ref": report.archived_ref,
         });
         if let Some(snapshot) = &report.snapshot {
-            let event = NewEvent::new(
+            self.record_attempt_event(
+                attempt,
                 EventKind::WorktreeSnapshotted,
-                json!({ "attempt_id": attempt.id, "ref": snapshot.ref_name, "commit": snapshot.commit }),
+                json!({ "ref": snapshot.ref_name, "commit": snapshot.commit }),
             )
-            .project(attempt.project_id)
-            .task(attempt.task_id)
-            .attempt(attempt.id);
-            self.write(|store| async move { store.record_events(vec![event], now()).await })
-                .await?;
+            .await?;
         }
         let id = attempt.id;
         self.write(|store| async move {

@@ -168,6 +168,57 @@ pub struct Attempt {
     pub finished_at: Option<Timestamp>,
 }
 
+/// What a new attempt starts from; everything else starts empty.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    /// Identity (chosen before the worktree is made, which is named after it).
+    pub id: AttemptId,
+    /// The task.
+    pub task_id: TaskId,
+    /// The task's project.
+    pub project_id: ProjectId,
+    /// Agent id.
+    pub agent: String,
+    /// Profile name.
+    pub profile: Option<String>,
+    /// The first prompt.
+    pub prompt: String,
+    /// Branch the work starts from.
+    pub base_branch: String,
+}
+
+impl Attempt {
+    /// A queued attempt with no worktree, session or results yet.
+    pub fn queued(new: NewAttempt, now: Timestamp) -> Self {
+        Self {
+            id: new.id,
+            task_id: new.task_id,
+            project_id: new.project_id,
+            agent: new.agent,
+            profile: new.profile,
+            prompt: new.prompt,
+            base_branch: new.base_branch,
+            branch: None,
+            worktree_path: None,
+            status: AttemptStatus::Queued,
+            session_id: None,
+            head_commit: None,
+            summary: None,
+            failure_reason: None,
+            retry_count: 0,
+            parent_attempt_id: None,
+            owns_worktree: true,
+            warning: None,
+            diff_stat: None,
+            crash_retries: 0,
+            pull_request: None,
+            created_at: now,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
 /// How big a change is: files touched, lines added and removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct DiffTotals {

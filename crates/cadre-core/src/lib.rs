@@ -20,7 +20,7 @@ pub mod project;
 pub mod task;
 
 pub use attempt::{
-    Attempt, AttemptStatus, DiffTotals, ExecutionProcess, LogEntry, PrState, ProcessId,
+    Attempt, AttemptStatus, DiffTotals, ExecutionProcess, LogEntry, NewAttempt, PrState, ProcessId,
     ProcessKind, ProcessStatus, Profile, PullRequest,
 };
 pub use error::{DomainError, ValidationError};

@@ -6,7 +6,7 @@ use cadre_core::{
 use sqlx::{FromRow, SqliteConnection};
 
 use crate::codec::{parse, to_value};
-use crate::events::commit_with;
+use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
 const COLUMNS: &str = "id, project_id, title, description, status, created_at, updated_at";
@@ -123,18 +123,41 @@ impl Store {
         commit_with(tx, event, now, goal).await
     }
 
-    /// Deletes a goal; its tasks stay, without a goal.
+    /// Deletes a goal; its tasks stay, without a goal, and each gets a
+    /// `task.updated` event so live boards drop the goal from their cards.
     pub async fn delete_goal(&self, id: GoalId, now: Timestamp) -> Result<Committed<Goal>> {
         let mut tx = self.pool.begin().await?;
         let goal = fetch(&mut tx, id).await?;
+        let members: Vec<String> = sqlx::query_scalar("SELECT id FROM tasks WHERE goal_id = ?")
+            .bind(id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE tasks SET goal_id = NULL, updated_at = ? WHERE goal_id = ?")
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM goals WHERE id = ?")
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        let mut events = Vec::with_capacity(members.len() + 1);
+        for task in members {
+            let task = crate::tasks::fetch(&mut tx, parse("tasks.id", &task)?).await?;
+            let event = NewEvent::new(EventKind::TaskUpdated, to_value(&task))
+                .project(task.project_id)
+                .task(task.id);
+            events.push(append(&mut tx, event, now).await?);
+        }
         let payload = serde_json::json!({ "id": id, "title": goal.title });
         let event = NewEvent::new(EventKind::GoalDeleted, payload)
             .project(goal.project_id)
             .goal(id);
-        commit_with(tx, event, now, goal).await
+        events.push(append(&mut tx, event, now).await?);
+        tx.commit().await?;
+        Ok(Committed {
+            value: goal,
+            events,
+        })
     }
 }

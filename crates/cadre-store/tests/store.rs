@@ -501,10 +501,20 @@ async fn goals_round_trip_and_filter_tasks() {
             .len(),
         0
     );
-    store
+    let deleted = store
         .delete_goal(goal.id, Utc::now())
         .await
         .expect("delete");
+    let kinds: Vec<&str> = deleted.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["task.updated", "goal.deleted"],
+        "each task that loses the goal is announced"
+    );
+    assert_eq!(
+        deleted.events[0].payload["goal_id"],
+        serde_json::Value::Null
+    );
     let orphan = store
         .tasks(&TaskFilter {
             project_id: Some(p),
@@ -592,7 +602,7 @@ async fn every_change_appends_one_event_with_strictly_increasing_seq_replayable_
 async fn log_batches_spanning_several_inserts_keep_seq_order_offsets_and_pages() {
     use cadre_core::log::LogEntryKind;
     use cadre_core::{
-        Attempt, AttemptId, AttemptStatus, ExecutionProcess, ProcessKind, ProcessStatus,
+        Attempt, AttemptId, ExecutionProcess, NewAttempt, ProcessKind, ProcessStatus,
     };
     use cadre_store::{LogPage, Offsets};
     let (_dir, store) = store().await;
@@ -602,32 +612,18 @@ async fn log_batches_spanning_several_inserts_keep_seq_order_offsets_and_pages()
         .await
         .expect("task")
         .value;
-    let attempt = Attempt {
-        id: AttemptId::new(),
-        task_id: t.id,
-        project_id: p,
-        agent: "claude-code".into(),
-        profile: None,
-        prompt: "p".into(),
-        base_branch: "main".into(),
-        branch: None,
-        worktree_path: None,
-        status: AttemptStatus::Queued,
-        session_id: None,
-        head_commit: None,
-        summary: None,
-        failure_reason: None,
-        retry_count: 0,
-        parent_attempt_id: None,
-        owns_worktree: true,
-        warning: None,
-        diff_stat: None,
-        crash_retries: 0,
-        pull_request: None,
-        created_at: Utc::now(),
-        started_at: None,
-        finished_at: None,
-    };
+    let attempt = Attempt::queued(
+        NewAttempt {
+            id: AttemptId::new(),
+            task_id: t.id,
+            project_id: p,
+            agent: "claude-code".into(),
+            profile: None,
+            prompt: "p".into(),
+            base_branch: "main".into(),
+        },
+        Utc::now(),
+    );
     let id = store
         .create_attempt(attempt)
         .await

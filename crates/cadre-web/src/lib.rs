@@ -10,6 +10,7 @@
 
 pub mod error;
 mod extract;
+pub mod openapi;
 mod routes;
 mod security;
 mod ui;

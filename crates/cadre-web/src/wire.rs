@@ -2,33 +2,35 @@
 //! edge, so the API can stay stable while the domain evolves. Field names are part
 //! of the public contract (the CLI's `--json` output prints these shapes).
 
-use cadre_core::{Event, Goal, Project, Task, TaskLink, TaskTransition, Timestamp};
+use cadre_core::{Event, Goal, Project, Task, TaskLink, TaskTransition};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
 
-/// A project.
-#[derive(Debug, Serialize, Deserialize)]
+/// A project: a git repository whose tasks live on the board.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProjectView {
-    /// Id.
+    /// The project's id (a UUID).
     pub id: String,
-    /// Key, e.g. `WEB`.
+    /// Short uppercase key that prefixes its task keys, e.g. `WEB`.
     pub key: String,
-    /// Name.
+    /// Display name.
     pub name: String,
-    /// Main checkout.
+    /// Absolute path of the repository's main checkout.
     pub repo_path: String,
-    /// Base branch.
+    /// Branch attempts start from and merge into.
     pub base_branch: String,
-    /// Setup script.
+    /// Shell script run in a new worktree before the agent starts.
     pub setup_script: Option<String>,
-    /// Cleanup script.
+    /// Shell script run before a worktree is removed.
     pub cleanup_script: Option<String>,
-    /// Dev (preview) script.
+    /// Shell script that starts the project's dev server for previews (gets `PORT`).
     pub dev_script: Option<String>,
-    /// Copy-files globs.
+    /// Globs of untracked files (e.g. `.env`) copied from the main checkout into new worktrees.
     pub copy_files: Vec<String>,
     /// Verification commands (argv lists).
     pub verify_commands: Vec<Vec<String>>,
-    /// Default agent.
+    /// Agent used when an attempt names none, e.g. `claude-code`.
     pub default_agent: Option<String>,
     /// Commit what an agent leaves uncommitted when its run ends.
     pub auto_commit: bool,
@@ -36,10 +38,10 @@ pub struct ProjectView {
     pub allow_setup_failure: bool,
     /// Standing instructions added to every prompt.
     pub instructions: Option<String>,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Updated.
-    pub updated_at: Timestamp,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<Project> for ProjectView {
@@ -66,15 +68,16 @@ impl From<Project> for ProjectView {
 }
 
 /// A short reference to a task.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TaskLinkView {
-    /// Id.
+    /// The task's id (a UUID).
     pub id: String,
-    /// Key.
+    /// The task's key, e.g. `WEB-12`.
     pub key: String,
-    /// Title.
+    /// Its title.
     pub title: String,
-    /// Status.
+    /// Its status.
+    #[schema(value_type = crate::openapi::TaskStatus)]
     pub status: String,
 }
 
@@ -89,37 +92,39 @@ impl From<TaskLink> for TaskLinkView {
     }
 }
 
-/// A task.
-#[derive(Debug, Serialize, Deserialize)]
+/// A task: a card on the board.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TaskView {
-    /// Id.
+    /// The task's id (a UUID).
     pub id: String,
-    /// Key, e.g. `WEB-12`.
+    /// Key, e.g. `WEB-12`; never reused.
     pub key: String,
-    /// Owning project id.
+    /// Id of the project it belongs to.
     pub project_id: String,
     /// Title.
     pub title: String,
     /// Markdown description.
     pub description: String,
-    /// Status.
+    /// Column it is in.
+    #[schema(value_type = crate::openapi::TaskStatus)]
     pub status: String,
-    /// Priority.
+    /// How urgent it is.
+    #[schema(value_type = crate::openapi::Priority)]
     pub priority: String,
     /// Position within its column, from 0.
     pub position: i64,
-    /// Labels.
+    /// Free-form labels.
     pub labels: Vec<String>,
-    /// Parent task id.
+    /// Id of the parent task, for subtasks.
     pub parent_id: Option<String>,
-    /// Goal id.
+    /// Id of the goal it serves.
     pub goal_id: Option<String>,
-    /// Dependencies.
+    /// Tasks that must be done before this one can start.
     pub depends_on: Vec<TaskLinkView>,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Updated.
-    pub updated_at: Timestamp,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<Task> for TaskView {
@@ -144,18 +149,21 @@ impl From<Task> for TaskView {
 }
 
 /// A status change in a task's history.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TransitionView {
-    /// From.
+    /// Status before.
+    #[schema(value_type = crate::openapi::TaskStatus)]
     pub from: String,
-    /// To.
+    /// Status after.
+    #[schema(value_type = crate::openapi::TaskStatus)]
     pub to: String,
-    /// `user`, `agent` or `system`.
+    /// Who moved it.
+    #[schema(value_type = crate::openapi::Actor)]
     pub actor: String,
-    /// Why.
+    /// Why, when given.
     pub reason: Option<String>,
-    /// When.
-    pub at: Timestamp,
+    /// When it moved.
+    pub at: DateTime<Utc>,
 }
 
 impl From<TaskTransition> for TransitionView {
@@ -170,23 +178,24 @@ impl From<TaskTransition> for TransitionView {
     }
 }
 
-/// A goal.
-#[derive(Debug, Serialize, Deserialize)]
+/// A goal: an outcome that groups tasks of one project.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GoalView {
-    /// Id.
+    /// The goal's id (a UUID).
     pub id: String,
-    /// Owning project id.
+    /// Id of the project it belongs to.
     pub project_id: String,
     /// Title.
     pub title: String,
-    /// Description.
+    /// Markdown description.
     pub description: String,
-    /// `active`, `completed` or `archived`.
+    /// Where it stands.
+    #[schema(value_type = crate::openapi::GoalStatus)]
     pub status: String,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Updated.
-    pub updated_at: Timestamp,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<Goal> for GoalView {
@@ -203,26 +212,29 @@ impl From<Goal> for GoalView {
     }
 }
 
-/// A board event.
-#[derive(Debug, Serialize, Deserialize)]
+/// A board event: one entry of the global event log.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventView {
-    /// Position in the log.
+    /// Position in the log: strictly increasing, never reused. Resume from it with
+    /// `?since=` or `Last-Event-ID`.
     pub seq: i64,
     /// Dotted kind, e.g. `task.moved`.
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::EventKind)]
     pub kind: String,
-    /// Project id.
+    /// Project it concerns, if any.
     pub project_id: Option<String>,
-    /// Task id.
+    /// Task it concerns, if any.
     pub task_id: Option<String>,
-    /// Goal id.
+    /// Goal it concerns, if any.
     pub goal_id: Option<String>,
-    /// Attempt id.
+    /// Attempt it concerns, if any.
     pub attempt_id: Option<String>,
-    /// Details.
+    /// Details of the change; the fields depend on the kind.
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
-    /// When.
-    pub created_at: Timestamp,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<&Event> for EventView {
@@ -250,32 +262,33 @@ where
     Option::<T>::deserialize(de).map(Some)
 }
 
-/// An attempt.
-#[derive(Debug, Serialize, Deserialize)]
+/// An attempt: one agent working on one task in its own worktree and branch.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttemptView {
-    /// Id.
+    /// The attempt's id (a UUID).
     pub id: String,
-    /// Task id.
+    /// Id of the task it works on.
     pub task_id: String,
-    /// Project id.
+    /// Id of the task's project.
     pub project_id: String,
-    /// Agent id.
+    /// Agent id, e.g. `claude-code`.
     pub agent: String,
-    /// Profile.
+    /// Name of the profile it runs with, if any.
     pub profile: Option<String>,
-    /// Initial prompt.
+    /// The prompt the agent was started with.
     pub prompt: String,
-    /// Base branch.
+    /// Branch it started from and merges into.
     pub base_branch: String,
-    /// Work branch.
+    /// Its work branch.
     pub branch: Option<String>,
-    /// Working directory; null once cleaned up.
+    /// Its worktree; null once cleaned up (restore brings it back).
     pub worktree_path: Option<String>,
-    /// `queued`, `running`, `stopping`, `succeeded`, `failed`, `stopped` or `interrupted`.
+    /// Where it stands.
+    #[schema(value_type = crate::openapi::AttemptStatus)]
     pub status: String,
-    /// The agent's session id.
+    /// The agent's session id, used to resume it for follow-ups.
     pub session_id: Option<String>,
-    /// Commit at the end.
+    /// Head commit of its branch when the last run ended.
     pub head_commit: Option<String>,
     /// The agent's final message.
     pub summary: Option<String>,
@@ -295,16 +308,16 @@ pub struct AttemptView {
     pub crash_retries: i64,
     /// The pull request opened from the branch.
     pub pull_request: Option<PullRequestView>,
-    /// Created.
-    pub created_at: Timestamp,
-    /// Started.
-    pub started_at: Option<Timestamp>,
-    /// Finished.
-    pub finished_at: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When its first process started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it settled.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// Files changed and lines added and removed.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DiffTotalsView {
     /// Files changed.
     pub files: i64,
@@ -315,13 +328,14 @@ pub struct DiffTotalsView {
 }
 
 /// A pull (merge) request.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PullRequestView {
     /// Web address.
     pub url: String,
     /// Number on the forge.
     pub number: Option<i64>,
-    /// `open`, `merged` or `closed`.
+    /// Where it stands on the forge.
+    #[schema(value_type = crate::openapi::PrState)]
     pub state: String,
 }
 
@@ -364,29 +378,32 @@ impl From<cadre_core::Attempt> for AttemptView {
     }
 }
 
-/// An execution process of an attempt.
-#[derive(Debug, Serialize, Deserialize)]
+/// A process an attempt ran: its setup script, an agent turn, a verification, a
+/// cleanup or its preview server.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProcessView {
-    /// Id.
+    /// The process's id (a UUID).
     pub id: String,
-    /// `setup`, `agent`, `verify`, `cleanup` or `dev`.
+    /// What it is for.
+    #[schema(value_type = crate::openapi::ProcessKind)]
     pub kind: String,
-    /// Command line.
+    /// Its command line.
     pub argv: Vec<String>,
-    /// Working directory.
+    /// Its working directory.
     pub cwd: String,
-    /// Child pid.
+    /// Its operating-system pid.
     pub pid: Option<i32>,
-    /// `running`, `exited`, `failed_to_start` or `lost`.
+    /// Where it stands.
+    #[schema(value_type = crate::openapi::ProcessStatus)]
     pub status: String,
-    /// Exit code.
+    /// Exit code, once it exited.
     pub exit_code: Option<i32>,
-    /// Terminating signal.
+    /// Signal that ended it, if one did.
     pub signal: Option<i32>,
-    /// Started.
-    pub started_at: Timestamp,
-    /// Finished.
-    pub finished_at: Option<Timestamp>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 impl From<cadre_core::ExecutionProcess> for ProcessView {
@@ -406,29 +423,31 @@ impl From<cadre_core::ExecutionProcess> for ProcessView {
     }
 }
 
-/// An attempt with its processes.
-#[derive(Debug, Serialize, Deserialize)]
+/// An attempt with its processes: every field of the attempt, plus `processes`
+/// and `log_len`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttemptDetailView {
     /// The attempt.
     #[serde(flatten)]
     pub attempt: AttemptView,
-    /// Its processes.
+    /// Its processes, oldest first.
     pub processes: Vec<ProcessView>,
-    /// Number of log entries.
+    /// Number of entries in its log.
     pub log_len: i64,
 }
 
 /// One normalized log entry. `entry` has a `kind` tag (`assistant_message`,
 /// `tool_call`, ...) and the kind's fields.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LogEntryView {
-    /// Position within the attempt.
+    /// Position within the attempt's log, from 1; page and resume with it.
     pub seq: i64,
     /// When it was ingested.
-    pub at: Timestamp,
-    /// Process that produced it.
+    pub at: DateTime<Utc>,
+    /// Process that produced it; null for entries cadre wrote itself.
     pub process_id: Option<String>,
-    /// The entry.
+    /// The entry: an object with a `kind` tag and the kind's fields.
+    #[schema(value_type = Object)]
     pub entry: serde_json::Value,
 }
 
@@ -443,22 +462,22 @@ impl From<cadre_core::LogEntry> for LogEntryView {
     }
 }
 
-/// An agent profile.
-#[derive(Debug, Serialize, Deserialize)]
+/// An agent profile: a named configuration of an agent CLI.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProfileView {
-    /// Name.
+    /// Name, unique within its scope.
     pub name: String,
     /// Project id, null for a global profile.
     pub project_id: Option<String>,
-    /// Agent id.
+    /// Agent id, e.g. `claude-code`.
     pub agent: String,
-    /// Model.
+    /// Model passed to the agent.
     pub model: Option<String>,
-    /// Extra arguments.
+    /// Extra command-line arguments.
     pub args: Vec<String>,
     /// Extra environment, as `KEY=VALUE` strings.
     pub env: Vec<String>,
-    /// Timeout in seconds.
+    /// A run taking longer is stopped, in seconds.
     pub timeout_secs: Option<i64>,
 }
 
@@ -477,7 +496,7 @@ impl From<cadre_core::Profile> for ProfileView {
 }
 
 /// An agent CLI as found on this machine.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AgentView {
     /// Id, e.g. `claude-code`.
     pub id: String,
@@ -485,8 +504,8 @@ pub struct AgentView {
     pub name: String,
     /// Whether its binary was found.
     pub installed: bool,
-    /// Binary path.
+    /// Path of its binary, when found.
     pub path: Option<String>,
-    /// Output of `--version`.
+    /// What its `--version` printed.
     pub version: Option<String>,
 }

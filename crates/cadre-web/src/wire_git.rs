@@ -4,11 +4,12 @@
 use cadre_app::git::{DiffLine, FileDiff, FileStatus, Hunk, LineKind};
 use cadre_app::{AttemptDiff, EditorLaunch, PreviewStatus, RebaseResult};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::wire::{AttemptView, ProcessView};
 
 /// An attempt's diff against the merge-base with its base branch.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DiffView {
     /// The base branch.
     pub base_branch: String,
@@ -27,7 +28,7 @@ pub struct DiffView {
 }
 
 /// One changed file.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FileDiffView {
     /// Path now (the deleted path for deletions).
     pub path: String,
@@ -51,7 +52,7 @@ pub struct FileDiffView {
 }
 
 /// One `@@` section.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HunkView {
     /// The `@@ -a,b +c,d @@` line.
     pub header: String,
@@ -68,7 +69,7 @@ pub struct HunkView {
 }
 
 /// One diff line.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LineView {
     /// `add`, `del` or `context`.
     pub kind: String,
@@ -153,7 +154,7 @@ impl From<DiffLine> for LineView {
 }
 
 /// What a rebase did.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RebaseView {
     /// `rebased`, `up_to_date` or `conflicted` (aborted; nothing changed).
     pub status: String,
@@ -184,7 +185,7 @@ impl From<RebaseResult> for RebaseView {
 }
 
 /// What launching an editor did.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EditorView {
     /// The command line run.
     pub command: Vec<String>,
@@ -208,7 +209,7 @@ impl From<EditorLaunch> for EditorView {
 }
 
 /// An attempt's preview (dev) process.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PreviewView {
     /// Whether it runs.
     pub running: bool,

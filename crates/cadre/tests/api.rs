@@ -289,6 +289,11 @@ async fn unknown_project_and_task_are_404_naming_them() {
     let (status, body) = api.get("/tasks/NOPE-3").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_of(&body).1, "task `NOPE-3` not found");
+    let unknown = "0190f0f0-0000-7000-8000-000000000000";
+    for path in ["attempts", "transitions"] {
+        let (status, body) = api.get(&format!("/tasks/{unknown}/{path}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
     let (status, body) = api.get("/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_of(&body).0, "not_found");

@@ -31,6 +31,7 @@ const EXCLUSIVE: &[(&str, &[&str])] = &[
     ("sqlx", &["cadre-store"]),
     ("axum", &["cadre-web"]),
     ("tower-http", &["cadre-web"]),
+    ("utoipa", &["cadre-web"]),
     ("clap", &["cadre"]),
     ("reqwest", &["cadre"]),
     ("anyhow", &["cadre"]),

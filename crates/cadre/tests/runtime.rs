@@ -443,3 +443,32 @@ async fn attempt_stream_replays_after_last_event_id_then_delivers_live_entries_a
         "{statuses:?}"
     );
 }
+
+#[test]
+fn files_changing_under_a_running_agent_emit_debounced_diff_changed_events() {
+    let run = Run::start(&[]);
+    let id = run.attempt(&[
+        "session sess-w",
+        "sleep 1000",
+        "write one.txt 1",
+        "sleep 1500",
+        "write two.txt 2",
+        "sleep 1500",
+        "result done",
+    ]);
+    assert_eq!(run.settled(&id)["status"], "succeeded");
+    let events = run.server.json(&["events", "--limit", "1000"]);
+    let changed: Vec<&Value> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "attempt.diff.changed" && e["attempt_id"] == id.as_str())
+        .collect();
+    // Two writes separated by more than the debounce: at least one refresh each,
+    // but not one per filesystem event.
+    assert!(
+        (2..=6).contains(&changed.len()),
+        "expected a few debounced refreshes, got {}",
+        changed.len()
+    );
+}

@@ -89,6 +89,30 @@ pub struct StartedRecord {
     pub shim_pid: i32,
     /// When the agent was spawned, RFC 3339 UTC.
     pub started_at: String,
+    /// The kernel's boot id when the agent started (`None` in records written
+    /// before it was kept). After a reboot its pids mean other processes.
+    #[serde(default)]
+    pub boot_id: Option<String>,
+}
+
+impl StartedRecord {
+    /// Whether the record was written during the current boot, so its pids can
+    /// still name the agent. Unknown boot ids are trusted (older records).
+    pub fn from_this_boot(&self) -> bool {
+        match (&self.boot_id, current_boot_id()) {
+            (Some(then), Some(now)) => *then == now,
+            _ => true,
+        }
+    }
+}
+
+/// The kernel's id of the current boot (Linux), e.g. to tell whether a recorded
+/// pid can still be the process it was.
+pub fn current_boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
 /// Written by the shim when the child ends, or when it could not be started.
@@ -244,5 +268,28 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, ["exit.json"]);
+    }
+
+    #[test]
+    fn a_start_record_from_another_boot_is_not_trusted_and_old_records_still_parse() {
+        let now = current_boot_id().expect("linux has a boot id");
+        let record = |boot_id: Option<&str>| StartedRecord {
+            pid: 42,
+            pgid: 42,
+            shim_pid: 41,
+            started_at: "2026-11-21T00:00:00Z".into(),
+            boot_id: boot_id.map(str::to_owned),
+        };
+        assert!(record(Some(&now)).from_this_boot());
+        assert!(!record(Some("00000000-0000-0000-0000-000000000000")).from_this_boot());
+        assert!(
+            record(None).from_this_boot(),
+            "records without a boot id are trusted"
+        );
+        let old: StartedRecord = serde_json::from_str(
+            r#"{"pid":1,"pgid":1,"shim_pid":2,"started_at":"2026-11-01T00:00:00Z"}"#,
+        )
+        .expect("records written before boot ids still parse");
+        assert_eq!(old.boot_id, None);
     }
 }

@@ -35,7 +35,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use error::SupervisorError;
-pub use files::{ExitRecord, RunDir, RunSpec, StartedRecord, read_exit, read_started};
+pub use files::{
+    ExitRecord, RunDir, RunSpec, StartedRecord, current_boot_id, read_exit, read_started,
+};
 pub use shim::{run_shim, run_shim_attached};
 pub use signal::{StopOutcome, group_alive, is_alive, stop_group};
 

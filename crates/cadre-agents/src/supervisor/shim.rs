@@ -128,6 +128,7 @@ fn supervise(dir: &RunDir, mut child: Child) -> i32 {
         pgid: pid,
         shim_pid: std::process::id() as i32,
         started_at: now_rfc3339(),
+        boot_id: super::files::current_boot_id(),
     };
     if let Err(err) = write_json_atomic(&dir.started(), &started) {
         // Without started.json nobody can find or stop the agent, so it must not run

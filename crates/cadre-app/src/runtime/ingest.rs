@@ -108,6 +108,11 @@ impl App {
         let app = self.clone();
         tokio::spawn(async move {
             let attempt = process.attempt_id;
+            // The diff view refreshes live while the agent edits files.
+            let _watch = match (process.kind, app.store.attempt(attempt).await) {
+                (ProcessKind::Agent, Ok(current)) => app.watch_worktree(&current),
+                _ => None,
+            };
             let next = app.ingest(process, stop).await;
             app.runtime.unregister(attempt);
             match next {
@@ -236,6 +241,16 @@ impl App {
     /// which keeps reading output until the exit record appears.
     fn begin_stop(&self, process: &ExecutionProcess, grace: Duration) {
         let Some(pgid) = process.pgid else { return };
+        let run = RunDir::new(process.run_dir.clone());
+        if supervisor::read_started(&run)
+            .ok()
+            .flatten()
+            .is_some_and(|s| !s.from_this_boot())
+        {
+            // Its pids are from before a reboot: signalling them could hit
+            // unrelated processes. The agent is gone anyway.
+            return;
+        }
         tokio::spawn(async move {
             if let Err(e) = supervisor::stop_group(pgid, grace).await {
                 tracing::warn!(pgid, error = %e, "stopping the agent failed");
@@ -586,14 +601,18 @@ fn last_line(text: &str) -> Option<&str> {
 
 /// Whether neither the agent's process group nor its shim exists any more. The
 /// shim's pid is read from `started.json` once and cached in `shim_pid`.
+///
+/// A process started before the machine last booted is gone whatever its pids
+/// say now: they may name unrelated processes.
 fn process_gone(process: &ExecutionProcess, run: &RunDir, shim_pid: &mut Option<i32>) -> bool {
-    let group_alive = process.pgid.is_some_and(supervisor::group_alive);
     if shim_pid.is_none() {
-        *shim_pid = supervisor::read_started(run)
-            .ok()
-            .flatten()
-            .map(|s| s.shim_pid);
+        match supervisor::read_started(run).ok().flatten() {
+            Some(started) if !started.from_this_boot() => return true,
+            Some(started) => *shim_pid = Some(started.shim_pid),
+            None => {}
+        }
     }
+    let group_alive = process.pgid.is_some_and(supervisor::group_alive);
     let shim_alive = shim_pid.is_some_and(supervisor::is_alive);
     !group_alive && !shim_alive
 }

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 pub(crate) fn api() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(crate::openapi::serve))
         .merge(projects::routes())
         .merge(tasks::routes())
         .merge(goals::routes())
@@ -33,7 +34,7 @@ pub(crate) fn api() -> Router<AppState> {
         .fallback(not_found)
 }
 
-async fn health() -> Json<Value> {
+pub(crate) async fn health() -> Json<Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
