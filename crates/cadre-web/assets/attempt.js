@@ -178,6 +178,24 @@
     }
   });
 
+  // A running agent changed files (`attempt.diff.changed`, whose payload names
+  // only the attempt): reload the diff if it is on screen, else on next view.
+  let diffTimer = null;
+  document.addEventListener('htmx:sseMessage', (e) => {
+    if (!onAttemptPage() || !e.detail || e.detail.type !== 'attempt.status') return;
+    let data = null;
+    try { data = JSON.parse(e.detail.data); } catch (_) { return; }
+    if (!data || 'status' in data) return;
+    const refresh = document.getElementById('diff-refresh');
+    if (!refresh || !refresh.dataset.loaded) return;
+    if (document.getElementById('tab-changes').hidden) {
+      delete refresh.dataset.loaded;
+      return;
+    }
+    clearTimeout(diffTimer);
+    diffTimer = setTimeout(() => window.htmx.trigger(refresh, 'load-changes'), 300);
+  });
+
   // The start dialog: choosing a profile means using its agent.
   document.addEventListener('change', (e) => {
     if (e.target.id === 'start-profile' && e.target.value) {
@@ -191,5 +209,7 @@
     joinResults();
     toBottom();
     if (location.hash === '#changes') selectTab(document.getElementById('tab-changes-button'));
+    // When the conversation became interactive, for the UI benchmark.
+    window.cadre.attemptReadyAt = performance.now();
   });
 })();
