@@ -25,7 +25,12 @@ async fn project(store: &Store, key: &str) -> ProjectId {
     let project = new
         .into_project(ProjectId::new(), Utc::now())
         .expect("valid project");
-    store.create_project(project).await.expect("create").value.id
+    store
+        .create_project(project)
+        .await
+        .expect("create")
+        .value
+        .id
 }
 
 async fn task(store: &Store, project: ProjectId, title: &str) -> TaskId {

@@ -198,15 +198,24 @@
     }
   };
 
-  // Board events carry the attempt as their payload; the attempt stream sends it
-  // as `attempt.status`.
+  // The board stream says `attempt.completed` once per finished run. The attempt
+  // stream sends every event of its attempt as `attempt.status` with the attempt
+  // as payload, so a run's end is a change from a live status to a settled one.
+  const lastStatus = {};
   document.addEventListener('htmx:sseMessage', (e) => {
     const msg = e.detail;
-    if (!msg || !['attempt.completed', 'attempt.status.changed', 'attempt.status'].includes(msg.type)) return;
-    try {
-      const data = JSON.parse(msg.data);
-      cadre.attemptSettled(data.payload && data.payload.id ? data.payload : data);
-    } catch (_) { /* not JSON: ignore */ }
+    if (!msg || !['attempt.completed', 'attempt.status'].includes(msg.type)) return;
+    let data = null;
+    try { data = JSON.parse(msg.data); } catch (_) { return; }
+    if (msg.type === 'attempt.completed') {
+      cadre.attemptSettled(data.payload);
+      return;
+    }
+    if (!data || !data.id || !data.status) return;
+    const shown = document.querySelector('[data-attempt-status]');
+    const before = lastStatus[data.id] || (shown && shown.dataset.attemptStatus);
+    lastStatus[data.id] = data.status;
+    if (before && !ATTENTION[before] && ATTENTION[data.status]) cadre.attemptSettled(data);
   });
 
   // ---------- keyboard ----------

@@ -179,13 +179,15 @@
   });
 
   // A running agent changed files (`attempt.diff.changed`, whose payload names
-  // only the attempt): reload the diff if it is on screen, else on next view.
+  // only the attempt), or the attempt settled (git actions become possible):
+  // reload the diff if it is on screen, else when it is next shown.
+  const SETTLED = ['succeeded', 'failed', 'stopped', 'interrupted'];
   let diffTimer = null;
   document.addEventListener('htmx:sseMessage', (e) => {
     if (!onAttemptPage() || !e.detail || e.detail.type !== 'attempt.status') return;
     let data = null;
     try { data = JSON.parse(e.detail.data); } catch (_) { return; }
-    if (!data || 'status' in data) return;
+    if (!data || ('status' in data && !SETTLED.includes(data.status))) return;
     const refresh = document.getElementById('diff-refresh');
     if (!refresh || !refresh.dataset.loaded) return;
     if (document.getElementById('tab-changes').hidden) {

@@ -97,11 +97,24 @@
     }
   }, true);
 
+  // A card's title opens its panel in place (one listener for every card, so a
+  // board of a thousand cards carries no per-card htmx wiring); a modified click
+  // still opens the link itself.
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest('a[data-card-link]');
+    if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    const key = link.closest('.card').dataset.key;
+    window.htmx.ajax('GET', '/ui/tasks/' + encodeURIComponent(key) + '/panel', { target: '#panel', swap: 'innerHTML' })
+      .then(() => history.pushState({}, '', link.getAttribute('href')));
+  });
+
   // ---------- filter ----------
   function applyFilter() {
     const input = document.getElementById('board-search');
     if (!input) return;
     const terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!terms.length && !document.querySelector('.board .card.filtered-out')) return;
     document.querySelectorAll('.board .card').forEach((card) => {
       const text = card.dataset.search || '';
       card.classList.toggle('filtered-out', !terms.every((t) => text.includes(t)));

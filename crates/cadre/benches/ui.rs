@@ -160,7 +160,12 @@ async fn fill_board(http: &reqwest::Client, api: &str) -> BenchResult<()> {
         .await?;
         let to = ["in_review", "done", "blocked", "in_progress"][(i / 5) % 4];
         if to != "in_progress" {
-            post(http, format!("{api}/tasks/{key}/move"), json!({"status": to})).await?;
+            post(
+                http,
+                format!("{api}/tasks/{key}/move"),
+                json!({"status": to}),
+            )
+            .await?;
         }
     }
     Ok(())

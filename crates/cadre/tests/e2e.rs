@@ -9,9 +9,9 @@
 //! Set `CADRE_SKIP_BROWSER_TESTS=1` to skip these where no browser can be
 //! installed; otherwise a missing browser fails the tests.
 
-mod support;
 #[path = "support/browser.rs"]
 mod browser;
+mod support;
 
 use std::sync::Mutex;
 
@@ -81,12 +81,23 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
     assert!(error.contains("/no/such/repository"), "{error}");
 
     // Add the project for real: its (empty) board opens.
-    b.find("input[name=repo_path]").await.clear().await.expect("clear");
+    b.find("input[name=repo_path]")
+        .await
+        .clear()
+        .await
+        .expect("clear");
     b.type_into("input[name=repo_path]", path.to_str().expect("path"))
         .await;
     b.click("#add-project button[type=submit]").await;
     b.find(".board .column-todo").await;
-    assert!(b.client.current_url().await.expect("url").path().ends_with("/p/WEB"));
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/p/WEB")
+    );
 
     // Quick add into To do, twice; the input keeps focus for the next one.
     for title in ["Design the schema", "Build the API"] {
@@ -103,11 +114,15 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
     // `n` opens the new-task dialog; this task depends on WEB-1.
     b.js("document.activeElement.blur()", vec![]).await;
     b.find("body").await.send_keys("n").await.expect("press n");
-    b.type_into("#modal input[name=title]", "Write the docs").await;
+    b.type_into("#modal input[name=title]", "Write the docs")
+        .await;
     b.type_into("#modal input[name=depends_on]", "WEB-1").await;
     b.click("#modal button[type=submit]").await;
-    b.until("WEB-3 on the board", "return document.getElementById('card-WEB-3')")
-        .await;
+    b.until(
+        "WEB-3 on the board",
+        "return document.getElementById('card-WEB-3')",
+    )
+    .await;
     let badge = b.text("#card-WEB-3 .dep-badge").await;
     assert_eq!(badge, "waits on WEB-1");
 
@@ -139,14 +154,20 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
         "return document.querySelector('#column-in_progress #card-WEB-1')",
     )
     .await;
-    assert_eq!(server.json(&["task", "show", "WEB-1"])["status"], "in_progress");
+    assert_eq!(
+        server.json(&["task", "show", "WEB-1"])["status"],
+        "in_progress"
+    );
 
     // Changes made elsewhere (here: the CLI) appear without a reload.
     b.js("window.__sameDocument = true", vec![]).await;
     server.ok(&["task", "add", "--project", "WEB", "Added from the CLI"]);
     server.ok(&["task", "move", "WEB-2", "backlog"]);
-    b.until("the CLI's task", "return document.getElementById('card-WEB-4')")
-        .await;
+    b.until(
+        "the CLI's task",
+        "return document.getElementById('card-WEB-4')",
+    )
+    .await;
     b.until(
         "WEB-2 moved by the CLI",
         "return document.querySelector('#column-backlog #card-WEB-2')",
@@ -173,6 +194,46 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
     assert!(deps.contains("WEB-1"), "{deps}");
     let shot = b.screenshot("board").await;
     eprintln!("board screenshot: {}", shot.display());
+
+    // Keyboard: Esc closes the panel, j focuses a card, Enter opens it, ? helps.
+    b.js("document.activeElement.blur()", vec![]).await;
+    b.find("body")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .expect("press Esc");
+    b.until(
+        "the panel to close",
+        "return document.getElementById('panel').hidden",
+    )
+    .await;
+    b.find("body").await.send_keys("j").await.expect("press j");
+    let focused = b
+        .js(
+            "return document.activeElement.closest('.card').dataset.key",
+            vec![],
+        )
+        .await;
+    assert_eq!(focused, "WEB-2", "the first card of the first column");
+    b.client
+        .active_element()
+        .await
+        .expect("focus")
+        .send_keys("\u{e007}")
+        .await
+        .expect("press Enter");
+    b.until(
+        "WEB-2's panel",
+        "return document.querySelector('#panel:not([hidden]) [data-task=\"WEB-2\"]')",
+    )
+    .await;
+    b.js("document.activeElement.blur()", vec![]).await;
+    b.find("body").await.send_keys("?").await.expect("press ?");
+    b.until(
+        "the help",
+        "return document.getElementById('help-dialog').open",
+    )
+    .await;
     b.close().await;
 }
 
@@ -236,10 +297,16 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
         "still running when the first message shows: {status}"
     );
     let said = b.js(AGENT_SAID, vec![]).await;
-    assert!(!said.as_str().unwrap_or_default().contains("All done."), "{said}");
+    assert!(
+        !said.as_str().unwrap_or_default().contains("All done."),
+        "{said}"
+    );
     b.screenshot("attempt-live").await;
-    b.until("the last message", &format!("{AGENT_SAID}.includes('All done.')"))
-        .await;
+    b.until(
+        "the last message",
+        &format!("{AGENT_SAID}.includes('All done.')"),
+    )
+    .await;
     b.until(
         "the attempt to succeed",
         "return document.querySelector('[data-attempt-status=succeeded]')",
@@ -298,5 +365,73 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
             .expect("merged file")
             .contains("Hello from the agent")
     );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebase_conflicts_are_listed_and_handed_to_the_agent() {
+    if skip() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = server();
+    let (_dir, path) = repo();
+    server.ok(&[
+        "project",
+        "add",
+        path.to_str().expect("path"),
+        "--key",
+        "WEB",
+    ]);
+    server.ok(&["task", "add", "--project", "WEB", "Greet"]);
+    let id = server
+        .ok(&[
+            "attempt",
+            "start",
+            "WEB-1",
+            "--agent",
+            "claude-code",
+            "--prompt",
+            "@step write README.md hi from the agent\\n\n@step result done",
+        ])
+        .trim()
+        .to_owned();
+    let b = Browser::start(1440, 900).await;
+    b.goto(&format!("{}/a/{id}#changes", server.url)).await;
+    b.until(
+        "the attempt to succeed",
+        "return document.querySelector('[data-attempt-status=succeeded]')",
+    )
+    .await;
+    // The base moves on with a conflicting change to the same file.
+    std::fs::write(path.join("README.md"), "hello from trunk\n").expect("write");
+    support::git(&path, &["commit", "--quiet", "-am", "trunk moves"]);
+
+    let rebase = b.find(".git-buttons button[hx-post$='/git/rebase']").await;
+    b.until(
+        "the git buttons to be enabled",
+        "return !document.querySelector(\".git-buttons button[hx-post$='/git/rebase']\").disabled",
+    )
+    .await;
+    rebase.click().await.expect("rebase");
+    b.until(
+        "the conflicts",
+        "return document.querySelector('#git-result .conflicts')",
+    )
+    .await;
+    let conflicts = b.text("#git-result .conflicts").await;
+    assert!(conflicts.contains("README.md"), "{conflicts}");
+    b.click("#git-result form button[type=submit]").await;
+    b.until(
+        "the follow-up to be sent",
+        "return /Sent|Queued/.test(document.getElementById('git-result').innerText)",
+    )
+    .await;
+    b.click("#tab-conversation-button").await;
+    b.until(
+        "the request in the conversation",
+        "return document.getElementById('entries').innerText.includes('resolve the conflicts')",
+    )
+    .await;
     b.close().await;
 }

@@ -168,7 +168,10 @@ async fn header_of(app: &App, id: AttemptId) -> UiResult<AttemptHeader> {
             state: pr.state.as_str(),
             url: pr.url,
         }),
-        parent: a.parent_attempt_id.map(|p| p.to_string()).unwrap_or_default(),
+        parent: a
+            .parent_attempt_id
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         queued: queued.into_iter().map(|f| f.text).collect(),
         agent: a.agent,
     })

@@ -151,7 +151,10 @@ fn edit_lines(diff: Option<&str>, new_content: Option<&str>) -> Vec<EditLine> {
     if total > MAX_DIFF_LINES {
         lines.push(EditLine {
             class: "hunk",
-            text: format!("… {} more lines (see the Changes tab)", total - MAX_DIFF_LINES),
+            text: format!(
+                "… {} more lines (see the Changes tab)",
+                total - MAX_DIFF_LINES
+            ),
         });
     }
     lines
@@ -380,7 +383,10 @@ mod tests {
         assert_eq!(tool.kind, "command");
         assert!(tool.failed());
         assert_eq!(views[1].kind, "result");
-        assert_eq!(views[1].orphan.as_ref().map(|o| o.0.as_str()), Some("earlier"));
+        assert_eq!(
+            views[1].orphan.as_ref().map(|o| o.0.as_str()),
+            Some("earlier")
+        );
     }
 
     #[test]
@@ -412,7 +418,10 @@ mod tests {
     #[test]
     fn paths_inside_the_worktree_are_shown_relative() {
         let root = Path::new("/data/worktrees/WEB/x");
-        assert_eq!(relative("/data/worktrees/WEB/x/src/a.rs".into(), Some(root)), "src/a.rs");
+        assert_eq!(
+            relative("/data/worktrees/WEB/x/src/a.rs".into(), Some(root)),
+            "src/a.rs"
+        );
         assert_eq!(relative("/etc/hosts".into(), Some(root)), "/etc/hosts");
         assert_eq!(relative("a.rs".into(), None), "a.rs");
     }
@@ -421,7 +430,10 @@ mod tests {
     fn edits_show_their_diff_lines() {
         let lines = edit_lines(Some("--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same"), None);
         let classes: Vec<&str> = lines.iter().map(|l| l.class).collect();
-        assert_eq!(classes, ["context", "context", "hunk", "del", "add", "context"]);
+        assert_eq!(
+            classes,
+            ["context", "context", "hunk", "del", "add", "context"]
+        );
         let written = edit_lines(None, Some("a\nb"));
         assert!(written.iter().all(|l| l.class == "add"));
     }

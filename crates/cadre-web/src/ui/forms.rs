@@ -47,9 +47,7 @@ pub(crate) fn checked(value: &Option<String>) -> bool {
 
 /// Text that means "nothing" when blank.
 pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// A comma-separated list (labels), trimmed, blanks dropped.

@@ -113,7 +113,10 @@ pub(crate) async fn action(
                 .unwrap_or_default();
             GitResult {
                 link,
-                ..GitResult::ok(attempt, format!("Opened a pull request with {}.", outcome.tool))
+                ..GitResult::ok(
+                    attempt,
+                    format!("Opened a pull request with {}.", outcome.tool),
+                )
             }
         }
         "restore" => {

@@ -176,7 +176,10 @@ mod tests {
     fn unknown_and_plain_files_are_not_highlighted() {
         assert!(LineHighlighter::for_path("notes.unknownext").is_none());
         assert!(LineHighlighter::for_path("README.txt").is_none());
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

@@ -51,6 +51,9 @@ mod tests {
     #[test]
     fn links_get_a_safe_rel() {
         let html = to_html("[site](https://example.com)");
-        assert!(html.contains("rel=\"noopener noreferrer nofollow\""), "{html}");
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
     }
 }

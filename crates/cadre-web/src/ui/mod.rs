@@ -53,7 +53,10 @@ fn fragments() -> Router<AppState> {
         .route("/p/{project}/tasks", post(tasks::create))
         .route("/p/{project}/new-task", get(tasks::new_form))
         .route("/tasks/{task}/panel", get(tasks::panel))
-        .route("/tasks/{task}/edit", get(tasks::edit_form).post(tasks::save))
+        .route(
+            "/tasks/{task}/edit",
+            get(tasks::edit_form).post(tasks::save),
+        )
         .route("/tasks/{task}/delete", post(tasks::delete))
         .route("/tasks/{task}/move", post(tasks::move_to))
         .route("/tasks/{task}/dependencies", post(tasks::add_dependency))
@@ -74,5 +77,8 @@ fn fragments() -> Router<AppState> {
         .route("/attempts/{attempt}/diff", get(diff::fragment))
         .route("/attempts/{attempt}/git/{action}", post(git::action))
         .route("/attempts/{attempt}/preview", get(git::preview))
-        .route("/attempts/{attempt}/preview/{action}", post(git::preview_action))
+        .route(
+            "/attempts/{attempt}/preview/{action}",
+            post(git::preview_action),
+        )
 }
