@@ -13,15 +13,13 @@
 mod browser;
 mod support;
 
-use std::sync::Mutex;
-
 use browser::Browser;
 use serde_json::json;
 use support::{TestServer, fake_agent, repo};
 
 /// One browser at a time: the machine's cores are better spent on one fast run
 /// than on two slow ones.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn skip() -> bool {
     if std::env::var_os("CADRE_SKIP_BROWSER_TESTS").is_some() {
@@ -56,7 +54,7 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
     if skip() {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let server = server();
     let (_dir, path) = repo();
     let b = Browser::start(1440, 900).await;
@@ -242,7 +240,7 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
     if skip() {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let server = server();
     let (_dir, path) = repo();
     server.ok(&[
@@ -373,7 +371,7 @@ async fn rebase_conflicts_are_listed_and_handed_to_the_agent() {
     if skip() {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let server = server();
     let (_dir, path) = repo();
     server.ok(&[

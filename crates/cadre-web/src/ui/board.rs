@@ -74,12 +74,13 @@ async fn page_inner(app: &App, project: &str, q: PageQuery) -> UiResult<Html<Str
     // Read the seq first: an event after it is either in the render or replayed.
     let since = app.latest_seq().await?;
     let board = load(app, project).await?;
+    // A deep link to a task that is gone still shows the board, with the reason
+    // in the panel.
     let panel = match q.task.as_deref() {
-        Some(task) => {
-            let task: TaskRef = parse_ref(task)?;
-            let panel = TaskPanel::load(app, &task).await?;
-            Some(render(&panel)?.0)
-        }
+        Some(task) => Some(match panel_html(app, task).await {
+            Ok(html) => html,
+            Err(err) => error_fragment(&err),
+        }),
         None => None,
     };
     let layout = Layout::load(app, board.name.clone(), Some(&board.key)).await?;
@@ -89,6 +90,26 @@ async fn page_inner(app: &App, project: &str, q: PageQuery) -> UiResult<Html<Str
         since,
         panel,
     })
+}
+
+async fn panel_html(app: &App, task: &str) -> UiResult<String> {
+    let task: TaskRef = parse_ref(task)?;
+    Ok(render(&TaskPanel::load(app, &task).await?)?.0)
+}
+
+/// `templates/fragments/error.html` alone, for embedding in a page.
+#[derive(Template)]
+#[template(path = "fragments/error.html")]
+struct ErrorFragment<'a> {
+    message: &'a str,
+}
+
+fn error_fragment(err: &UiError) -> String {
+    ErrorFragment {
+        message: err.message(),
+    }
+    .render()
+    .unwrap_or_default()
 }
 
 /// `GET /ui/p/{project}/board`.
