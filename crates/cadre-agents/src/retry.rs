@@ -33,6 +33,8 @@ pub struct FailureInfo<'a> {
 /// shell (128 + signal).
 const TRANSIENT_EXIT_CODES: [i32; 3] = [124, 137, 143];
 /// SIGKILL and SIGTERM: cadre's own timeout or the OOM killer, not the agent's fault.
+/// (cadre's runtime treats an agent killed by a signal it did not send as a crash
+/// and restarts it through its crash budget before this classification is asked.)
 const TRANSIENT_SIGNALS: [i32; 2] = [9, 15];
 
 const TRANSIENT_PHRASES: [&str; 13] = [

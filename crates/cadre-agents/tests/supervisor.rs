@@ -57,6 +57,10 @@ fn start_in_background(dir: &RunDir, command: CommandSpec, ready: &str) -> JoinH
     wait_until("the agent reports ready", || {
         std::fs::read_to_string(dir.stdout()).is_ok_and(|out| out.contains(ready))
     });
+    // The child can print before the shim has recorded its start: wait for both.
+    wait_until("the shim records the start", || {
+        read_started(dir).is_ok_and(|s| s.is_some())
+    });
     shim
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use cadre_agents::{AgentId, follow_up_prompt};
 use cadre_core::log::LogEntryKind;
+use cadre_core::task::check_dependencies;
 use cadre_core::{
     Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, NewAttempt,
     ProcessKind, Project, Task, TaskRef, TaskStatus, ValidationError,
@@ -81,15 +82,27 @@ impl App {
             .filter(|b| !b.trim().is_empty())
             .unwrap_or_else(|| project.base_branch.clone());
         let id = AttemptId::new();
+        let moves = matches!(
+            task.status,
+            TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked
+        );
+        if moves {
+            // Checked before the worktree exists, so a refused move leaves no
+            // worktree or branch behind (the store checks again when moving).
+            let deps: Vec<(String, TaskStatus)> = task
+                .depends_on
+                .iter()
+                .map(|d| (d.key.to_string(), d.status))
+                .collect();
+            task.status.check_move(TaskStatus::InProgress)?;
+            check_dependencies(&task.key.to_string(), TaskStatus::InProgress, &deps)?;
+        }
         // The worktree first: a bad base branch or an unsafe name fails the
         // request before anything is recorded or the card moves.
         let worktree = self
             .create_worktree(&project, &task, id, &base_branch)
             .await?;
-        if matches!(
-            task.status,
-            TaskStatus::Backlog | TaskStatus::Todo | TaskStatus::Blocked
-        ) {
+        if moves {
             let request = MoveTask {
                 status: TaskStatus::InProgress,
                 position: None,

@@ -88,7 +88,7 @@ impl App {
             .await?;
         self.follow_task(&settled, reason.as_deref()).await;
         if self.task_is_closed(&settled).await.unwrap_or(false)
-            && let Err(e) = self.cleanup_attempt(&settled).await
+            && let Err(e) = self.cleanup_after_settle(&settled).await
         {
             tracing::warn!(%attempt, error = %e, "cleanup after a closed task failed");
         }
@@ -119,11 +119,21 @@ impl App {
                 )
                 .await?;
                 if let Some(sha) = self.git.commit_all(path, &message).await? {
-                    self.record_attempt_event(
-                        attempt,
-                        EventKind::GitCommitCreated,
-                        json!({ "commit": sha, "message": message, "auto": true }),
-                    )
+                    // The same shape as a commit made through the API: the
+                    // attempt, with what happened under `detail`.
+                    let detail = json!({ "commit": sha, "message": message, "auto": true });
+                    let id = attempt.id;
+                    self.write(|store| async move {
+                        store
+                            .update_attempt_detailed(
+                                id,
+                                EventKind::GitCommitCreated,
+                                now(),
+                                detail,
+                                move |a| a.head_commit = Some(sha),
+                            )
+                            .await
+                    })
                     .await?;
                 }
             } else if status == AttemptStatus::Succeeded {

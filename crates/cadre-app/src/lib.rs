@@ -155,6 +155,22 @@ impl App {
     }
 }
 
+impl App {
+    /// Runs one store write that records no event (process rows, the follow-up
+    /// queue) under the same lock as [`App::write`]. Every write must take it:
+    /// SQLite refuses, without waiting, a transaction that read before another
+    /// connection committed and then writes (`SQLITE_BUSY_SNAPSHOT`), so writes
+    /// racing outside the lock fail at random.
+    async fn write_quiet<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: FnOnce(Store) -> Fut,
+        Fut: std::future::Future<Output = cadre_store::Result<T>>,
+    {
+        let _guard = self.write_lock.lock().await;
+        Ok(op(self.store.clone()).await?)
+    }
+}
+
 /// The current time; one place so that tests could pin it.
 fn now() -> cadre_core::Timestamp {
     chrono::Utc::now()

@@ -126,9 +126,13 @@ impl App {
         let exit = supervisor::read_exit(&RunDir::new(process.run_dir.clone()))
             .map_err(|e| AppError::internal(e.to_string()))?;
         let (code, signal) = exit.map(|e| (e.exit_code, e.signal)).unwrap_or_default();
-        self.store
-            .finish_process(process.id, ProcessStatus::Exited, code, signal, now())
-            .await?;
+        let id = process.id;
+        self.write_quiet(|store| async move {
+            store
+                .finish_process(id, ProcessStatus::Exited, code, signal, now())
+                .await
+        })
+        .await?;
         let attempt = self.store.attempt(process.attempt_id).await?;
         self.record_attempt_event(
             &attempt,
@@ -175,9 +179,11 @@ impl App {
                 } else {
                     ProcessStatus::Lost
                 };
-                self.store
-                    .finish_process(process.id, status, code, signal, now())
-                    .await?;
+                let id = process.id;
+                self.write_quiet(|store| async move {
+                    store.finish_process(id, status, code, signal, now()).await
+                })
+                .await?;
                 process = self.store.process(process.id).await?;
             }
         }

@@ -151,6 +151,23 @@ impl App {
         if !attempt.owns_worktree {
             return Ok(());
         }
+        let borrowers: Vec<Attempt> = self
+            .store
+            .attempts_of_task(attempt.task_id)
+            .await?
+            .into_iter()
+            .filter(|b| {
+                b.id != attempt.id
+                    && !b.owns_worktree
+                    && b.worktree_path.as_deref() == Some(path.as_path())
+            })
+            .collect();
+        if borrowers.iter().any(|b| !b.status.is_settled()) {
+            // A refine attempt still works in this tree; it goes when the last
+            // one settles (see `cleanup_after_settle`).
+            tracing::info!(attempt = %attempt.id, "worktree cleanup deferred: a refine attempt still runs in it");
+            return Ok(());
+        }
         // A preview must not keep running in (or recreate files in) a removed tree.
         self.stop_preview_quietly(attempt.id).await;
         let project = self.store.project(attempt.project_id).await?;
@@ -198,23 +215,40 @@ impl App {
         })
         .await?;
         // Refine attempts borrowed this worktree; it is gone for them too.
-        for borrower in self.store.attempts_of_task(attempt.task_id).await? {
-            if borrower.id != attempt.id
-                && !borrower.owns_worktree
-                && borrower.worktree_path.as_deref() == Some(path.as_path())
-            {
-                let bid = borrower.id;
-                self.write(|store| async move {
-                    store
-                        .update_attempt(bid, EventKind::WorktreeRemoved, now(), |a| {
-                            a.worktree_path = None
-                        })
-                        .await
-                })
-                .await?;
-            }
+        for borrower in borrowers {
+            let bid = borrower.id;
+            self.write(|store| async move {
+                store
+                    .update_attempt(bid, EventKind::WorktreeRemoved, now(), |a| {
+                        a.worktree_path = None
+                    })
+                    .await
+            })
+            .await?;
         }
         Ok(())
+    }
+
+    /// Cleans up after `attempt` settled on a closed task: its own worktree, or,
+    /// for a refine attempt, the worktree it borrowed, through the owner (once
+    /// the owner and every other borrower are settled too).
+    pub(crate) async fn cleanup_after_settle(&self, attempt: &Attempt) -> Result<()> {
+        if attempt.owns_worktree {
+            return self.cleanup_attempt(attempt).await;
+        }
+        let Some(path) = &attempt.worktree_path else {
+            return Ok(());
+        };
+        let owner = self
+            .store
+            .attempts_of_task(attempt.task_id)
+            .await?
+            .into_iter()
+            .find(|a| a.owns_worktree && a.worktree_path.as_deref() == Some(path.as_path()));
+        match owner {
+            Some(owner) if owner.status.is_settled() => self.cleanup_attempt(&owner).await,
+            _ => Ok(()),
+        }
     }
 
     /// Recreates a cleaned-up attempt worktree from its branch (or from its

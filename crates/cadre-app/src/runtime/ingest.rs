@@ -113,6 +113,8 @@ impl App {
                 (ProcessKind::Agent, Ok(current)) => app.watch_worktree(&current),
                 _ => None,
             };
+            let (process_id, stop_grace) = (process.id, app.runtime.config.stop_grace);
+            let record = process.clone();
             let next = app.ingest(process, stop).await;
             app.runtime.unregister(attempt);
             match next {
@@ -127,6 +129,16 @@ impl App {
                 }
                 Err(e) => {
                     tracing::error!(%attempt, error = %e, "ingestion failed");
+                    // Nothing records the process any more: stop it, and close its
+                    // row so a restart does not adopt it and settle the attempt twice.
+                    app.begin_stop(&record, stop_grace);
+                    let _ = app
+                        .write_quiet(|store| async move {
+                            store
+                                .finish_process(process_id, ProcessStatus::Lost, None, None, now())
+                                .await
+                        })
+                        .await;
                     let reason = format!("cadre could not record the agent's output: {e}");
                     let _ = app
                         .conclude(attempt, AttemptStatus::Failed, Some(reason), None)
@@ -170,6 +182,12 @@ impl App {
         let mut intervention: Option<Intervention> = None;
         let mut gone_since: Option<Instant> = None;
         let config = self.runtime.config.clone();
+        if attempt.status == AttemptStatus::Stopping {
+            // A stop asked of an earlier server, which may have gone down before
+            // the process ended (or before SIGKILL followed SIGTERM): finish it.
+            intervention = Some(Intervention::Stopped);
+            self.begin_stop(&process, config.stop_grace);
+        }
         loop {
             // Read the exit record *before* draining: once it exists the child has
             // exited, so the drain that follows sees every byte it wrote.
@@ -391,9 +409,12 @@ impl App {
             Some(e) => (ProcessStatus::Exited, e.exit_code, e.signal),
             None => (ProcessStatus::Lost, None, None),
         };
-        self.store
-            .finish_process(process.id, status, code, signal, now())
-            .await?;
+        self.write_quiet(|store| async move {
+            store
+                .finish_process(process.id, status, code, signal, now())
+                .await
+        })
+        .await?;
         if process.kind == ProcessKind::Setup {
             return self
                 .setup_ended(attempt, pipeline, exit.as_ref(), intervention)
@@ -427,6 +448,21 @@ impl App {
                     exit_code: Some(0), ..
                 }),
             ) => (AttemptStatus::Succeeded, None),
+            (
+                None,
+                Some(ExitRecord {
+                    signal: Some(signal),
+                    ..
+                }),
+            ) => {
+                // Killed by a signal cadre did not send (a crash, the OOM killer,
+                // someone's `kill`): restarted like a run that vanished.
+                let what = format!("the agent was killed by signal {signal}");
+                return Ok(match self.crash_retry(&current, &what).await? {
+                    Some(request) => Next::Turn(request, None),
+                    None => Next::Done,
+                });
+            }
             (None, Some(e)) => {
                 let info = FailureInfo {
                     exit_code: e.exit_code,
@@ -467,7 +503,9 @@ impl App {
         };
         // A follow-up queued while this turn ran is sent now, unless a person stopped it.
         if outcome != AttemptStatus::Stopped
-            && let Some(text) = self.store.take_followup(attempt.id, now()).await?
+            && let Some(text) = self
+                .write_quiet(|store| async move { store.take_followup(attempt.id, now()).await })
+                .await?
         {
             self.append_user_message(attempt.id, &text).await?;
             let resume = self.store.attempt(attempt.id).await?.session_id;

@@ -133,7 +133,9 @@ impl App {
         };
         // Recorded before launching: if the server dies right after the launch, the
         // restart still knows about this process and adopts it.
-        self.store.create_process(&process).await?;
+        let record = process.clone();
+        self.write_quiet(|store| async move { store.create_process(&record).await })
+            .await?;
         let shim = config.shim.clone();
         let run = RunDir::new(run_dir);
         let spec = RunSpec { command, cwd };
@@ -144,8 +146,8 @@ impl App {
         .map_err(|e| AppError::internal(format!("launch task failed: {e}")))?;
         match launched {
             Ok(Launched::Running(started)) => {
-                self.store
-                    .set_process_pid(process.id, started.pid, started.pgid)
+                let (id, pid, pgid) = (process.id, started.pid, started.pgid);
+                self.write_quiet(|store| async move { store.set_process_pid(id, pid, pgid).await })
                     .await?;
                 Ok(LaunchOutcome::Running(ExecutionProcess {
                     pid: Some(started.pid),
@@ -156,22 +158,29 @@ impl App {
             // It ended at once (or could not start); the ingester reads its exit record.
             Ok(Launched::Ended(exit)) => match exit.error {
                 Some(error) => {
-                    self.store
-                        .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
-                        .await?;
+                    self.failed_to_start(process.id).await?;
                     Ok(LaunchOutcome::NotStarted(error))
                 }
                 None => Ok(LaunchOutcome::Running(process)),
             },
             Err(e) => {
-                self.store
-                    .finish_process(process.id, ProcessStatus::FailedToStart, None, None, now())
-                    .await?;
+                self.failed_to_start(process.id).await?;
                 Ok(LaunchOutcome::NotStarted(format!(
                     "could not start {kind}: {e}"
                 )))
             }
         }
+    }
+}
+
+impl App {
+    async fn failed_to_start(&self, process: cadre_core::ProcessId) -> Result<()> {
+        self.write_quiet(|store| async move {
+            store
+                .finish_process(process, ProcessStatus::FailedToStart, None, None, now())
+                .await
+        })
+        .await
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod board;
 pub mod mock_model;
 
 use std::path::{Path, PathBuf};
@@ -169,23 +170,48 @@ impl CliOutput {
     }
 }
 
-/// Runs git hermetically: no global or system config, fixed identity and dates.
-pub fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
+/// The environment that makes git hermetic: no global or system config, a fixed
+/// identity and fixed dates. Test helpers and the servers under test both get it.
+pub const GIT_ENV: &[(&str, &str)] = &[
+    ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ("GIT_CONFIG_NOSYSTEM", "1"),
+    ("GIT_AUTHOR_NAME", "Test"),
+    ("GIT_AUTHOR_EMAIL", "test@example.invalid"),
+    ("GIT_COMMITTER_NAME", "Test"),
+    ("GIT_COMMITTER_EMAIL", "test@example.invalid"),
+    ("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z"),
+    ("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z"),
+];
+
+/// Runs git hermetically (see [`GIT_ENV`]) and returns its output, whatever its status.
+pub fn git_output(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-        .stdout(Stdio::null())
-        .status()
-        .expect("run git");
-    assert!(status.success(), "git {args:?} failed");
+        .envs(GIT_ENV.iter().copied())
+        .output()
+        .expect("run git")
+}
+
+/// Runs git hermetically and asserts it succeeded.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs git hermetically, asserts it succeeded, and returns its trimmed stdout.
+pub fn git_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A repository with one commit on `trunk` (a non-default name, so detection is tested).
