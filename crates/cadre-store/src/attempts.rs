@@ -10,14 +10,14 @@ use crate::codec::{from_json, parse, parse_opt, to_json, to_value};
 use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
-const ATTEMPT_COLUMNS: &str =
+pub(crate) const ATTEMPT_COLUMNS: &str =
     "id, task_id, project_id, agent, profile, prompt, base_branch, branch,
     worktree_path, status, session_id, head_commit, summary, failure_reason, retry_count,
     created_at, started_at, finished_at, parent_attempt_id, owns_worktree, warning,
     diff_files, diff_additions, diff_deletions, crash_retries, pr_url, pr_number, pr_state";
 
 #[derive(FromRow)]
-struct AttemptRow {
+pub(crate) struct AttemptRow {
     id: String,
     task_id: String,
     project_id: String,
@@ -49,7 +49,7 @@ struct AttemptRow {
 }
 
 impl AttemptRow {
-    fn into_attempt(self) -> Result<Attempt> {
+    pub(crate) fn into_attempt(self) -> Result<Attempt> {
         Ok(Attempt {
             id: parse("attempts.id", &self.id)?,
             task_id: parse("attempts.task_id", &self.task_id)?,

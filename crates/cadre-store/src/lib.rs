@@ -22,6 +22,7 @@ mod logs;
 mod profiles;
 mod projects;
 mod review;
+mod summaries;
 mod tasks;
 
 use std::path::Path;
@@ -34,6 +35,7 @@ use sqlx::sqlite::{
 
 pub use attempts::QueuedFollowUp;
 pub use logs::{LogPage, Offsets};
+pub use summaries::{PendingFollowup, UsageTotals};
 pub use tasks::TaskFilter;
 
 /// A failure in the store.

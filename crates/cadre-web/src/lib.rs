@@ -14,6 +14,7 @@ mod extract;
 pub mod openapi;
 mod routes;
 mod security;
+mod ui;
 mod upload;
 pub mod wire;
 pub mod wire_attachment;
@@ -101,6 +102,7 @@ fn build(app: Arc<App>, bound: SocketAddr, options: &ServeOptions, shutdown: Shu
     Router::new()
         .nest("/api/v1", routes::api())
         .merge(login)
+        .merge(ui::routes())
         .fallback(routes::not_found)
         // Layers run outside-in in the reverse order of these calls: the headers
         // wrap everything, the Host/Origin checks come before authentication.
