@@ -356,6 +356,9 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
     let files = b.text(".file-list").await;
     assert!(files.contains("hello.txt"), "{files}");
     b.screenshot("diff").await;
+    b.click("[data-diff-view=split]").await;
+    b.find("table.diff-split").await;
+    b.screenshot("diff-split").await;
 
     // Merge (confirming the browser's dialog): the task reaches done.
     b.click(".merge-form button[type=submit]").await;
