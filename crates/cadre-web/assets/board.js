@@ -162,10 +162,13 @@
     if (e.detail.target !== live() || e.detail.isError) return;
     const from = e.detail.requestConfig && e.detail.requestConfig.elt;
     const posted = from && from.closest && from.closest('form[data-quick-add]');
+    // The form that was just sent may already be a detached copy (a live refresh
+    // can land first), so it is known by its input's id, not by the element.
+    const sent = posted && posted.querySelector('input[id]');
     // Keep half-typed quick-add titles and the columns' scroll positions.
     saved = { values: {}, scroll: {} };
     live().querySelectorAll('.quick-add input[id]').forEach((input) => {
-      if (input.value && !(posted && posted.contains(input))) saved.values[input.id] = input.value;
+      if (input.value && !(sent && sent.id === input.id)) saved.values[input.id] = input.value;
     });
     live().querySelectorAll('.column-cards').forEach((list) => {
       saved.scroll[list.dataset.status] = list.scrollTop;

@@ -185,13 +185,25 @@ async fn board_from_empty_state_to_drag_and_drop_and_live_updates() {
     b.find("#board-search").await.clear().await.expect("clear");
     b.js("document.getElementById('board-search').dispatchEvent(new Event('input', {bubbles: true}))", vec![]).await;
 
-    // The task panel: rendered description, dependencies.
+    // Toasts go away when clicked; then the board as it stands.
+    b.click(".toast").await;
+    b.js(
+        "document.querySelectorAll('.toast').forEach(t => t.remove());
+         document.getElementById('board-live').scrollLeft = 0",
+        vec![],
+    )
+    .await;
+    let shot = b.screenshot("board").await;
+    eprintln!("board screenshot: {}", shot.display());
+
+    // The task panel: dependencies, with the URL pointing at it.
     b.click("#card-WEB-3 .card-title").await;
     b.find("#panel .panel-title").await;
     let deps = b.text("#panel .task-links").await;
     assert!(deps.contains("WEB-1"), "{deps}");
-    let shot = b.screenshot("board").await;
-    eprintln!("board screenshot: {}", shot.display());
+    let url = b.client.current_url().await.expect("url");
+    assert_eq!(url.query(), Some("task=WEB-3"));
+    b.screenshot("board-panel").await;
 
     // Keyboard: Esc closes the panel, j focuses a card, Enter opens it, ? helps.
     b.js("document.activeElement.blur()", vec![]).await;
@@ -344,6 +356,9 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
     let files = b.text(".file-list").await;
     assert!(files.contains("hello.txt"), "{files}");
     b.screenshot("diff").await;
+    b.click("[data-diff-view=split]").await;
+    b.find("table.diff-split").await;
+    b.screenshot("diff-split").await;
 
     // Merge (confirming the browser's dialog): the task reaches done.
     b.click(".merge-form button[type=submit]").await;
