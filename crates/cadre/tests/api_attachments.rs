@@ -276,7 +276,7 @@ async fn follow_up_with_images_logs_their_urls_and_gives_the_agent_local_paths()
         .home
         .path()
         .join(format!("attachments/{id}.png"));
-    let prompt = std::fs::read_to_string(run.repo.join("fake-agent.txt")).expect("agent prompt");
+    let prompt = support::last_agent_prompt(run.api.server.home.path());
     assert!(
         prompt.contains("The button overlaps the footer"),
         "{prompt}"
@@ -415,7 +415,7 @@ async fn a_follow_up_with_an_image_queued_behind_a_running_turn_keeps_its_image(
     assert_eq!(said[2]["text"], "And this one");
     let url = said[2]["attachments"][0].as_str().expect("url");
     let id = url.rsplit('/').next().expect("id");
-    let prompt = std::fs::read_to_string(run.repo.join("fake-agent.txt")).expect("agent prompt");
+    let prompt = support::last_agent_prompt(run.api.server.home.path());
     assert!(
         prompt.contains(&format!("attachments/{id}.png")),
         "{prompt}"

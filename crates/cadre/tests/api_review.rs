@@ -163,7 +163,7 @@ async fn review_send_turns_open_comments_into_one_follow_up_naming_file_and_line
     r.settled(2).await;
 
     // The agent got one message naming each open comment's place, not the resolved one.
-    let prompt = std::fs::read_to_string(r.repo.join("fake-agent.txt")).expect("agent prompt");
+    let prompt = support::last_agent_prompt(r.api.server.home.path());
     assert!(
         prompt.contains("1. src/cart.rs:12\n   Use a BTreeMap here."),
         "{prompt}"

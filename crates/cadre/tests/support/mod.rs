@@ -251,3 +251,30 @@ pub fn repo() -> (tempfile::TempDir, PathBuf) {
     git(&path, &["commit", "--quiet", "-m", "first"]);
     (dir, path)
 }
+
+/// The prompt the fake agent last received: the newest `fake-agent.txt` in any
+/// attempt worktree under the data dir `home` (agents work in their worktrees,
+/// `<home>/worktrees/<KEY>/<attempt>`).
+#[allow(dead_code, reason = "used by some test binaries only")]
+pub fn last_agent_prompt(home: &std::path::Path) -> String {
+    let mut newest: Option<(std::time::SystemTime, std::path::PathBuf)> = None;
+    for project in std::fs::read_dir(home.join("worktrees"))
+        .expect("worktree root")
+        .flatten()
+    {
+        for attempt in std::fs::read_dir(project.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let file = attempt.path().join("fake-agent.txt");
+            if let Ok(modified) = file.metadata().and_then(|m| m.modified())
+                && newest.as_ref().is_none_or(|(t, _)| modified > *t)
+            {
+                newest = Some((modified, file));
+            }
+        }
+    }
+    let (_, file) = newest.expect("the fake agent wrote its prompt in a worktree");
+    std::fs::read_to_string(file).expect("agent prompt")
+}
