@@ -182,7 +182,6 @@ async fn attachment_ids_that_are_not_digests_never_reach_the_disk() {
 struct Run {
     api: Api,
     _dir: tempfile::TempDir,
-    repo: std::path::PathBuf,
     attempt: String,
 }
 
@@ -193,8 +192,7 @@ async fn settled_attempt() -> Run {
         &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
     );
     let api = Api::on(server);
-    let (dir, project) = api.project("WEB").await;
-    let repo = std::path::PathBuf::from(project["repo_path"].as_str().expect("repo"));
+    let (dir, _) = api.project("WEB").await;
     api.task("WEB", json!({ "title": "Layout" })).await;
     let (_, a) = api
         .post(
@@ -206,7 +204,6 @@ async fn settled_attempt() -> Run {
     let run = Run {
         api,
         _dir: dir,
-        repo,
         attempt,
     };
     run.settled(1).await;

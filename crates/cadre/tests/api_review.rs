@@ -14,7 +14,6 @@ use support::{TestServer, fake_agent};
 struct Review {
     api: Api,
     _dir: tempfile::TempDir,
-    repo: std::path::PathBuf,
     attempt: String,
 }
 
@@ -26,8 +25,7 @@ async fn review() -> Review {
         &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
     );
     let api = Api::on(server);
-    let (dir, project) = api.project("WEB").await;
-    let repo = std::path::PathBuf::from(project["repo_path"].as_str().expect("repo"));
+    let (dir, _) = api.project("WEB").await;
     api.task("WEB", json!({ "title": "Cart" })).await;
     let (status, a) = api
         .post(
@@ -40,7 +38,6 @@ async fn review() -> Review {
     let review = Review {
         api,
         _dir: dir,
-        repo,
         attempt,
     };
     review.settled(1).await;
