@@ -4,17 +4,17 @@
 //! 1,000 times a second (p50/p99 delivery latency, events delivered, server RSS
 //! before, while and after). Prints the figures; BENCHMARKS.md records them.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{BenchResult, git, post, start_server};
 use tokio::sync::Mutex;
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const TASKS: usize = 10_000;
 const LIST_CONNECTIONS: usize = 50;
@@ -22,46 +22,6 @@ const LIST_REQUESTS_EACH: usize = 20;
 const SUBSCRIBERS: usize = 500;
 const EVENTS_PER_SEC: u64 = 1_000;
 const STREAM_SECS: u64 = 10;
-
-struct Server {
-    child: Child,
-    url: String,
-    pid: u32,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(home: &Path) -> BenchResult<Server> {
-    let child = Command::new(env!("CARGO_BIN_EXE_cadre"))
-        .args(["serve", "--port", "0"])
-        .env("CADRE_HOME", home)
-        .env_remove("CADRE_SERVER")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let file = home.join("server.json");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(info) = std::fs::read(&file)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        {
-            let url = info["url"].as_str().ok_or("no url")?.to_owned();
-            let pid = info["pid"].as_u64().ok_or("no pid")? as u32;
-            return Ok(Server { child, url, pid });
-        }
-        if Instant::now() > deadline {
-            return Err("server did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -99,31 +59,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
-}
-
-fn git(dir: &Path, args: &[&str]) -> BenchResult<()> {
-    let status = Command::new("git")
-        .args(["-c", "user.name=x", "-c", "user.email=x@y"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        return Err(format!("git {args:?} failed").into());
-    }
-    Ok(())
-}
-
-async fn post(http: &reqwest::Client, url: &str, body: Value) -> BenchResult<Value> {
-    let resp = http.post(url).json(&body).send().await?;
-    let status = resp.status();
-    let value: Value = resp.json().await?;
-    if !status.is_success() {
-        return Err(format!("POST {url}: {status} {value}").into());
-    }
-    Ok(value)
 }
 
 /// Creates the project and its tasks, 16 requests at a time.
@@ -377,7 +312,7 @@ fn main() -> BenchResult<()> {
     std::fs::write(repo.join("README.md"), "bench\n")?;
     git(&repo, &["add", "."])?;
     git(&repo, &["commit", "--quiet", "-m", "first"])?;
-    let server = start_server(&home)?;
+    let server = start_server(&home, None)?;
     let api = format!("{}/api/v1", server.url);
     println!(
         "cadre api bench: server {} (pid {})",

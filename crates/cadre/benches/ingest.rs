@@ -3,49 +3,16 @@
 //! `succeeded` with every entry stored, and samples the server's RSS (VmHWM/VmRSS)
 //! every 100 ms. Runs N = 100,000 then N = 1,000,000, each on a fresh server and home.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// The fake agent next to the cadre binary, built (release) on demand.
-fn fake_agent() -> BenchResult<PathBuf> {
-    let path = Path::new(env!("CARGO_BIN_EXE_cadre")).with_file_name("cadre-fake-agent");
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "-p", "cadre-fake-agent"])
-            .status()?;
-        if !status.success() {
-            return Err("building cadre-fake-agent failed".into());
-        }
-    }
-    if !path.exists() {
-        return Err(format!("fake agent missing at {}", path.display()).into());
-    }
-    Ok(path)
-}
-
-/// Runs git with no global config and a fixed identity.
-fn git(dir: &Path, args: &[&str]) -> BenchResult<()> {
-    let status = Command::new("git")
-        .args(["-c", "user.name=x", "-c", "user.email=x@y"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        return Err(format!("git {args:?} failed").into());
-    }
-    Ok(())
-}
+use support::{BenchResult, fake_agent, git, post, start_server};
 
 /// Reads `VmHWM` and `VmRSS` (KiB) of a process.
 fn mem_kib(pid: u32) -> Option<(u64, u64)> {
@@ -64,61 +31,6 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    pid: u32,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(home: &Path, fake: &Path) -> BenchResult<Server> {
-    let child = Command::new(env!("CARGO_BIN_EXE_cadre"))
-        .args(["serve", "--port", "0"])
-        .env("CADRE_HOME", home)
-        .env("CADRE_CLAUDE_CODE_BIN", fake)
-        .env_remove("CADRE_SERVER")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let file = home.join("server.json");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(info) = std::fs::read(&file)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        {
-            let url = info["url"].as_str().ok_or("no url")?.trim_end_matches('/');
-            let pid = info["pid"].as_u64().ok_or("no pid")? as u32;
-            return Ok(Server {
-                url: url.to_owned(),
-                pid,
-                child,
-            });
-        }
-        if Instant::now() > deadline {
-            return Err("server did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> BenchResult<Value> {
-    let resp = http.post(&url).json(&body).send().await?;
-    let status = resp.status();
-    let value: Value = resp.json().await?;
-    if !status.is_success() {
-        return Err(format!("POST {url}: {status} {value}").into());
-    }
-    Ok(value)
-}
-
 /// One run on a fresh home and server: returns nothing, prints the figures.
 async fn run(n: u64, fake: &Path) -> BenchResult<()> {
     let tmp = tempfile::tempdir()?;
@@ -131,7 +43,7 @@ async fn run(n: u64, fake: &Path) -> BenchResult<()> {
     git(&repo, &["add", "."])?;
     git(&repo, &["commit", "--quiet", "-m", "first"])?;
 
-    let server = start_server(&home, fake)?;
+    let server = start_server(&home, Some(fake))?;
     let api = format!("{}/api/v1", server.url);
     let http = reqwest::Client::new();
     post(

@@ -9,99 +9,16 @@
 #[path = "../tests/support/browser.rs"]
 #[allow(dead_code)]
 mod browser;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+use support::{BenchResult, fake_agent, git, post, start_server};
 
 const TASKS: usize = 1_000;
 const ENTRIES: u64 = 100_000;
 const SAMPLES: usize = 30;
-
-fn fake_agent() -> BenchResult<PathBuf> {
-    let path = Path::new(env!("CARGO_BIN_EXE_cadre")).with_file_name("cadre-fake-agent");
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "-p", "cadre-fake-agent"])
-            .status()?;
-        if !status.success() {
-            return Err("building cadre-fake-agent failed".into());
-        }
-    }
-    Ok(path)
-}
-
-fn git(dir: &Path, args: &[&str]) -> BenchResult<()> {
-    let status = Command::new("git")
-        .args(["-c", "user.name=x", "-c", "user.email=x@y"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        return Err(format!("git {args:?} failed").into());
-    }
-    Ok(())
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(home: &Path, fake: &Path) -> BenchResult<Server> {
-    let child = Command::new(env!("CARGO_BIN_EXE_cadre"))
-        .args(["serve", "--port", "0"])
-        .env("CADRE_HOME", home)
-        .env("CADRE_CLAUDE_CODE_BIN", fake)
-        .env_remove("CADRE_SERVER")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let file = home.join("server.json");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(info) = std::fs::read(&file)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        {
-            let url = info["url"].as_str().ok_or("no url")?.trim_end_matches('/');
-            return Ok(Server {
-                url: url.to_owned(),
-                child,
-            });
-        }
-        if Instant::now() > deadline {
-            return Err("server did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> BenchResult<Value> {
-    let resp = http.post(&url).json(&body).send().await?;
-    let status = resp.status();
-    let value: Value = resp.json().await?;
-    if !status.is_success() {
-        return Err(format!("POST {url}: {status} {value}").into());
-    }
-    Ok(value)
-}
 
 /// GETs `url` `SAMPLES` times (after one warm-up) and prints median, p95 and size.
 async fn time_get(http: &reqwest::Client, what: &str, url: &str) -> BenchResult<()> {
@@ -239,7 +156,7 @@ fn main() -> BenchResult<()> {
     std::fs::write(repo.join("README.md"), "bench\n")?;
     git(&repo, &["add", "."])?;
     git(&repo, &["commit", "--quiet", "-m", "first"])?;
-    let server = start_server(&home, &fake)?;
+    let server = start_server(&home, Some(&fake))?;
     let api = format!("{}/api/v1", server.url);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -313,7 +230,7 @@ fn main() -> BenchResult<()> {
             }
             Err(why) => println!("browser figures skipped: {why}"),
         }
-        Ok::<(), Box<dyn std::error::Error>>(())
+        Ok::<(), support::BenchError>(())
     })?;
     drop(server);
     Ok(())
