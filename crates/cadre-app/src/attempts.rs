@@ -7,8 +7,8 @@ use cadre_agents::{AgentId, follow_up_prompt};
 use cadre_core::log::LogEntryKind;
 use cadre_core::task::check_dependencies;
 use cadre_core::{
-    Actor, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry, NewAttempt,
-    ProcessKind, Project, Task, TaskRef, TaskStatus, ValidationError,
+    Actor, AttachmentId, Attempt, AttemptId, AttemptStatus, EventKind, ExecutionProcess, LogEntry,
+    NewAttempt, ProcessKind, Project, Task, TaskRef, TaskStatus, ValidationError,
 };
 use cadre_store::LogPage;
 use tokio::sync::broadcast;
@@ -36,6 +36,9 @@ pub struct StartAttempt {
     pub prompt: Option<String>,
     /// Base branch; defaults to the project's.
     pub base_branch: Option<String>,
+    /// Images uploaded before (see [`App::save_attachments`]): the first message
+    /// shows their URLs, the agent's prompt lists their local paths.
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// An attempt with its processes, for detail views.
@@ -59,6 +62,7 @@ impl App {
         input: StartAttempt,
     ) -> Result<Attempt> {
         let task = self.task(task).await?;
+        self.check_attachments(&input.attachments).await?;
         let project = self.store.project(task.project_id).await?;
         let profile = match &input.profile {
             Some(name) => Some(self.store.profile(name, Some(project.id)).await?),
@@ -136,7 +140,9 @@ impl App {
             .write(|store| async move { store.create_attempt(attempt).await })
             .await?;
         self.record_worktree_created(&attempt, &worktree).await?;
-        self.append_user_message(attempt.id, &prompt).await?;
+        let prompt = self
+            .record_user_turn(attempt.id, &prompt, &input.attachments)
+            .await?;
         self.spawn_first_turn(&attempt, &project, prompt, None);
         Ok(attempt)
     }

@@ -6,6 +6,7 @@
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, StatusCode, header};
+use cadre_core::AttachmentId;
 use cadre_core::attachment::{MAX_IMAGE_BYTES, MAX_IMAGES_PER_REQUEST, MAX_UPLOAD_REQUEST_BYTES};
 
 use crate::error::ApiError;
@@ -40,6 +41,14 @@ pub(crate) fn check_declared_length(headers: &HeaderMap) -> Result<(), ApiError>
         ))),
         _ => Ok(()),
     }
+}
+
+/// Parses attachment ids from a JSON body (a 422 naming the malformed one).
+pub(crate) fn attachment_ids(raw: &[String]) -> Result<Vec<AttachmentId>, ApiError> {
+    raw.iter()
+        .map(|id| id.parse::<AttachmentId>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::from(cadre_app::AppError::from(e)))
 }
 
 /// Whether the request is a multipart form.

@@ -77,6 +77,9 @@ pub enum AttemptCommand {
         /// Base branch (default: the project's).
         #[arg(long)]
         base_branch: Option<String>,
+        /// An image for the agent: PNG, JPEG, WebP or GIF, at most 5 MiB (repeatable, up to 4).
+        #[arg(long = "image")]
+        images: Vec<PathBuf>,
         #[command(flatten)]
         format: Format,
     },

@@ -1,7 +1,7 @@
 //! Image attachments against a real server: upload and download, the checks on
 //! every upload (magic bytes, size, count, the body cap before reading), path
 //! parameters that are not digests, and follow-ups carrying images (URLs in the
-//! log, local paths in the agent's prompt).
+//! log, local paths in the agent's prompt), as do attempts started with images.
 
 mod support;
 
@@ -416,5 +416,96 @@ async fn a_follow_up_with_an_image_queued_behind_a_running_turn_keeps_its_image(
     assert!(
         prompt.contains(&format!("attachments/{id}.png")),
         "{prompt}"
+    );
+}
+
+/// A server with the fake agent as Claude Code and one task, `WEB-1`.
+async fn board_with_a_task() -> (Api, tempfile::TempDir) {
+    let fake = fake_agent().display().to_string();
+    let server = TestServer::start_with(
+        tempfile::tempdir().expect("home"),
+        &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
+    );
+    let api = Api::on(server);
+    let (dir, _) = api.project("WEB").await;
+    api.task("WEB", json!({ "title": "Layout" })).await;
+    (api, dir)
+}
+
+#[tokio::test]
+async fn starting_an_attempt_with_an_image_shows_it_first_and_gives_the_agent_its_path() {
+    let (api, _dir) = board_with_a_task().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let image = dir.path().join("mockup.png");
+    std::fs::write(&image, png("mockup")).expect("write image");
+    let id = api
+        .server
+        .ok(&[
+            "attempt",
+            "start",
+            "WEB-1",
+            "--agent",
+            "claude-code",
+            "--prompt",
+            "Match the mockup",
+            "--image",
+            image.to_str().expect("path"),
+        ])
+        .trim()
+        .to_owned();
+    let run = Run {
+        api,
+        _dir: dir,
+        attempt: id,
+    };
+    run.settled(1).await;
+    let said = run.user_messages().await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    let url = said[0]["attachments"][0]
+        .as_str()
+        .expect("an attachment URL");
+    assert!(url.starts_with("/api/v1/attachments/"), "{url}");
+    let text = said[0]["text"].as_str().expect("text");
+    assert!(text.contains("Layout"), "the task's prompt: {text}");
+    let sha = url.rsplit('/').next().expect("id");
+    let path = run
+        .api
+        .server
+        .home
+        .path()
+        .join(format!("attachments/{sha}.png"));
+    let prompt = support::last_agent_prompt(run.api.server.home.path());
+    assert!(prompt.contains("Layout"), "{prompt}");
+    assert!(
+        prompt.contains(&format!("- {}", path.display())),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn starting_with_an_image_that_was_never_uploaded_is_422_and_changes_nothing() {
+    let (api, _dir) = board_with_a_task().await;
+    let (status, body) = api
+        .post(
+            "/tasks/WEB-1/attempts",
+            json!({ "agent": "claude-code", "attachments": ["c".repeat(64)] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(error_of(&body).1.contains("upload it first"), "{body}");
+    let (status, _) = api
+        .post(
+            "/tasks/WEB-1/attempts",
+            json!({ "agent": "claude-code", "attachments": ["../../etc/passwd"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, task) = api.get("/tasks/WEB-1").await;
+    assert_eq!(task["status"], "todo", "the card did not move: {task}");
+    let (_, attempts) = api.get("/tasks/WEB-1/attempts").await;
+    assert_eq!(attempts, json!([]));
+    assert!(
+        !api.server.home.path().join("worktrees/WEB").exists(),
+        "no worktree was created"
     );
 }

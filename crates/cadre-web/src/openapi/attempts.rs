@@ -41,6 +41,9 @@ struct StartBody {
     prompt: Option<String>,
     /// Branch to start from; the project's base branch when absent.
     base_branch: Option<String>,
+    /// Ids of images uploaded with `POST /attachments` (at most 4). The first
+    /// message shows them; the agent gets their local paths.
+    attachments: Option<Vec<String>>,
 }
 
 /// Body of `POST /attempts/{attempt}/followups` as JSON. Text, images, or both:
@@ -122,7 +125,7 @@ fn list_attempts() {}
         (status = 202, description = "The queued attempt.", body = AttemptView),
         (status = 404, description = "No such task or profile.", body = ErrorBody),
         (status = 409, description = "The task cannot move to `in_progress` (`invalid_transition`, `dependencies_not_done`), or the worktree path exists (`path_exists`).", body = ErrorBody),
-        (status = 422, description = "No agent named and no default, an unknown agent, an invalid or unknown base branch (`invalid_branch`, `git_failed`).", body = ErrorBody),
+        (status = 422, description = "No agent named and no default, an unknown agent, an invalid or unknown base branch (`invalid_branch`, `git_failed`), or an attachment id that is malformed or not uploaded.", body = ErrorBody),
     ))]
 fn start_attempt() {}
 

@@ -13,6 +13,7 @@ use super::parse_ref;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::upload::attachment_ids;
 use crate::wire::{AttemptDetailView, AttemptView, LogEntryView};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -30,6 +31,8 @@ struct StartBody {
     profile: Option<String>,
     prompt: Option<String>,
     base_branch: Option<String>,
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,7 @@ async fn start(
         profile: body.profile,
         prompt: body.prompt,
         base_branch: body.base_branch,
+        attachments: attachment_ids(&body.attachments)?,
     };
     let attempt = app.0.start_attempt(&task, input).await?;
     Ok((StatusCode::ACCEPTED, Json(attempt.into())))

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use cadre_app::FollowUp;
-use cadre_core::{AttachmentId, AttemptId};
+use cadre_core::AttemptId;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
-use crate::upload::{BODY_LIMIT, check_declared_length, is_multipart, read_form};
+use crate::upload::{BODY_LIMIT, attachment_ids, check_declared_length, is_multipart, read_form};
 use crate::wire::AttemptView;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -54,15 +54,9 @@ async fn follow_up(
         }
     } else {
         let ApiJson(body) = ApiJson::<FollowUpBody>::from_request(request, &()).await?;
-        let attachments = body
-            .attachments
-            .iter()
-            .map(|id| id.parse::<AttachmentId>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| ApiError::from(cadre_app::AppError::from(e)))?;
         FollowUp {
             text: body.text,
-            attachments,
+            attachments: attachment_ids(&body.attachments)?,
         }
     };
     let attempt = app.0.follow_up_with(attempt, input).await?;

@@ -390,6 +390,7 @@ pub(crate) async fn start(
         profile: non_blank(form.profile),
         prompt: non_blank(form.prompt),
         base_branch: non_blank(form.base_branch),
+        ..Default::default()
     };
     let attempt = app.0.start_attempt(&task, input).await?;
     Ok(redirect(&headers, &format!("/a/{}", attempt.id)))

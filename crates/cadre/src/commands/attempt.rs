@@ -19,9 +19,14 @@ pub async fn run(client: &Client, cmd: AttemptCommand) -> Result<()> {
             profile,
             prompt,
             base_branch,
+            images,
             format,
         } => {
-            let body = json!({ "agent": agent, "profile": profile, "prompt": prompt, "base_branch": base_branch });
+            let attachments = super::followup::upload(client, &images).await?;
+            let body = json!({
+                "agent": agent, "profile": profile, "prompt": prompt,
+                "base_branch": base_branch, "attachments": attachments,
+            });
             let path = format!("/tasks/{}/attempts", segment(&task));
             let attempt: AttemptView = client.call(Method::POST, &path, Some(&body)).await?;
             if format.json {
