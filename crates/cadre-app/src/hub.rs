@@ -74,6 +74,19 @@ impl Subscription {
             broadcast::error::RecvError::Closed => SubscriptionError::Closed,
         })
     }
+
+    /// The next event if one is waiting; `Ok(None)` when there is none yet. Lets a
+    /// subscriber take every waiting event in one go (to send them in one write).
+    pub fn try_recv(&mut self) -> Result<Option<Arc<Event>>, SubscriptionError> {
+        match self.receiver.try_recv() {
+            Ok(event) => Ok(Some(event)),
+            Err(broadcast::error::TryRecvError::Empty) => Ok(None),
+            Err(broadcast::error::TryRecvError::Lagged(skipped)) => {
+                Err(SubscriptionError::Lagged { skipped })
+            }
+            Err(broadcast::error::TryRecvError::Closed) => Err(SubscriptionError::Closed),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -119,5 +132,21 @@ mod tests {
         assert_eq!(sub.recv().await.map(|e| e.seq), Ok(2));
         assert_eq!(sub.recv().await.map(|e| e.seq), Ok(3));
         assert_eq!(hub.subscriber_count(), 1);
+    }
+
+    #[test]
+    fn try_recv_takes_waiting_events_and_reports_none_or_lag() {
+        let hub = EventHub::new(2);
+        let mut sub = hub.subscribe();
+        assert_eq!(sub.try_recv().map(|e| e.map(|e| e.seq)), Ok(None));
+        hub.publish(event(1));
+        assert_eq!(sub.try_recv().map(|e| e.map(|e| e.seq)), Ok(Some(1)));
+        for seq in 2..=5 {
+            hub.publish(event(seq));
+        }
+        assert_eq!(
+            sub.try_recv().map(|e| e.map(|e| e.seq)),
+            Err(SubscriptionError::Lagged { skipped: 2 })
+        );
     }
 }

@@ -13,18 +13,19 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::response::sse::Event as SseEvent;
 use axum::routing::get;
 use axum::{Extension, Router};
+use bytes::BytesMut;
 use cadre_app::{App, LogPage, SubscriptionError};
 use cadre_core::{AttemptId, LogEntry};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
-use super::outbox::{Offer, Outbox};
+use super::outbox::{Offer, Outbox, append_frame, frame};
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery, last_event_id};
 use crate::wire::LogEntryView;
@@ -61,20 +62,21 @@ async fn stream(
     Ok(response)
 }
 
-fn entry_event(entry: &LogEntry) -> (SseEvent, usize) {
+/// Appends the frame of one log entry (its seq is the event id) to `out`.
+fn append_entry(out: &mut BytesMut, entry: &LogEntry) {
     let data =
         serde_json::to_string(&LogEntryView::from(entry.clone())).unwrap_or_else(|_| "{}".into());
-    let size = data.len();
-    let sse = SseEvent::default()
-        .id(entry.seq.to_string())
-        .event("attempt.log.appended")
-        .data(data);
-    (sse, size)
+    append_frame(out, Some(entry.seq), "attempt.log.appended", &data);
 }
 
-fn status_event(data: String) -> (SseEvent, usize) {
-    let size = data.len();
-    (SseEvent::default().event("attempt.status").data(data), size)
+fn entry_frame(entry: &LogEntry) -> Bytes {
+    let mut out = BytesMut::new();
+    append_entry(&mut out, entry);
+    out.freeze()
+}
+
+fn status_frame(data: &str) -> Bytes {
+    frame(None, "attempt.status", data)
 }
 
 /// Whether `event` is a change of the attempt itself (its payload is the
@@ -107,14 +109,14 @@ async fn replay(
             .await
             .map_err(|_| Stopped::Gone)?;
         for entry in &page {
-            let (sse, size) = entry_event(entry);
+            let frame = entry_frame(entry);
             if live {
-                match outbox.offer(sse, size) {
+                match outbox.offer(frame) {
                     Offer::Queued => {}
                     Offer::Full => return Err(Stopped::Full(last)),
                     Offer::Gone => return Err(Stopped::Gone),
                 }
-            } else if !outbox.send(sse, size).await {
+            } else if !outbox.send(frame).await {
                 return Err(Stopped::Gone);
             }
             last = entry.seq;
@@ -150,8 +152,7 @@ async fn pump(app: Arc<App>, attempt: AttemptId, after: i64, outbox: Outbox) {
     // whether the attempt is already over.
     if let Ok(current) = app.attempt(attempt).await {
         let data = serde_json::to_string(&current.attempt).unwrap_or_else(|_| "{}".into());
-        let (sse, size) = status_event(data);
-        match offered(outbox.offer(sse, size)) {
+        match offered(outbox.offer(status_frame(&data))) {
             Next::Continue => {}
             Next::Resync => {
                 drop((logs, board));
@@ -172,19 +173,22 @@ async fn pump(app: Arc<App>, attempt: AttemptId, after: i64, outbox: Outbox) {
         let next = tokio::select! {
             batch = logs.recv() => match batch {
                 Ok(batch) if batch.attempt_id == attempt => {
-                    let mut next = Next::Continue;
-                    for entry in &batch.entries {
-                        if entry.seq <= last {
-                            continue;
-                        }
-                        let (sse, size) = entry_event(entry);
-                        next = offered(outbox.offer(sse, size));
-                        if !matches!(next, Next::Continue) {
-                            break;
-                        }
-                        last = entry.seq;
+                    // One frame chunk per stored batch: one write, not one per entry.
+                    let mut chunk = BytesMut::new();
+                    let mut newest = last;
+                    for entry in batch.entries.iter().filter(|e| e.seq > last) {
+                        append_entry(&mut chunk, entry);
+                        newest = entry.seq;
                     }
-                    next
+                    if chunk.is_empty() {
+                        Next::Continue
+                    } else {
+                        let next = offered(outbox.offer(chunk.freeze()));
+                        if matches!(next, Next::Continue) {
+                            last = newest;
+                        }
+                        next
+                    }
                 }
                 Ok(_) => Next::Continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => Next::Resync,
@@ -193,8 +197,7 @@ async fn pump(app: Arc<App>, attempt: AttemptId, after: i64, outbox: Outbox) {
             event = board.recv() => match event {
                 Ok(event) if event.attempt_id == Some(attempt) && is_status(&event) => {
                     let data = serde_json::to_string(&event.payload).unwrap_or_else(|_| "{}".into());
-                    let (sse, size) = status_event(data);
-                    offered(outbox.offer(sse, size))
+                    offered(outbox.offer(status_frame(&data)))
                 }
                 Ok(_) => Next::Continue,
                 Err(SubscriptionError::Lagged { .. }) => Next::Resync,

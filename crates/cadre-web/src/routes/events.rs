@@ -9,13 +9,18 @@
 //! A client too slow for its bounded queue (see `outbox.rs`) gets a `resync` event
 //! and the stream ends; it reconnects with `Last-Event-ID` and replays from the
 //! database.
+//!
+//! Live events are encoded once for every stream ([`EventFrames`]), and each
+//! stream waits [`COALESCE`] after an event for the ones that follow, so a burst
+//! goes to the client in one write rather than one write per event.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::sse::Event as SseEvent;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -23,7 +28,7 @@ use cadre_app::{App, SubscriptionError};
 use cadre_core::Event;
 use serde::Deserialize;
 
-use super::outbox::{Offer, Outbox};
+use super::outbox::{Offer, Outbox, frame};
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, last_event_id};
 use crate::wire::EventView;
@@ -31,8 +36,12 @@ use crate::{AppState, Shutdown};
 
 /// Events read from the database per page while replaying.
 const REPLAY_PAGE: u32 = 500;
-/// Events queued per SSE client between its task and its socket.
+/// Frames queued per SSE client between its task and its socket.
 const CLIENT_BUFFER: usize = 64;
+/// How long a stream waits after a live event for more to send with it. Small
+/// next to what a person notices; at hundreds of events a second it turns
+/// several writes per subscriber into one.
+const COALESCE: Duration = Duration::from_millis(10);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -48,7 +57,7 @@ struct EventsQuery {
 async fn events(
     State(app): State<AppState>,
     Extension(shutdown): Extension<Shutdown>,
-    Extension(json): Extension<Arc<EventJson>>,
+    Extension(frames): Extension<Arc<EventFrames>>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Response> {
@@ -68,50 +77,43 @@ async fn events(
         None => app.latest_seq().await?,
     };
     let (outbox, response) = Outbox::new(CLIENT_BUFFER, &shutdown);
-    tokio::spawn(pump(app.0.clone(), json, since, outbox));
+    tokio::spawn(pump(app.0.clone(), frames, since, outbox));
     Ok(response)
 }
 
-/// The SSE form of `event` with its JSON `data`, and its size.
-fn sse_event(event: &Event, data: &str) -> (SseEvent, usize) {
-    let sse = SseEvent::default()
-        .id(event.seq.to_string())
-        .event(event.kind.as_str())
-        .data(data);
-    (sse, data.len())
+/// The SSE frame of `event`: its seq as id, its kind as name, its JSON as data.
+fn event_frame(event: &Event) -> Bytes {
+    let json = serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned());
+    frame(Some(event.seq), event.kind.as_str(), &json)
 }
 
-fn to_json(event: &Event) -> String {
-    serde_json::to_string(&EventView::from(event)).unwrap_or_else(|_| "{}".to_owned())
-}
-
-/// Recently published events as JSON, shared by every stream of this server, so
-/// that a live event is serialized once rather than once per subscriber (with
-/// hundreds of subscribers that was the main cost of an event).
+/// Recently published events as SSE frames, shared by every stream of this
+/// server, so that a live event is encoded once rather than once per subscriber
+/// (with hundreds of subscribers that was the main cost of an event).
 #[derive(Debug, Default)]
-pub(crate) struct EventJson {
-    recent: Mutex<VecDeque<(i64, Arc<str>)>>,
+pub(crate) struct EventFrames {
+    recent: Mutex<VecDeque<(i64, Bytes)>>,
 }
 
-/// Serialized events kept: about as many as the hub keeps for slow subscribers.
-const RECENT_JSON: usize = 1024;
+/// Encoded events kept: about as many as the hub keeps for slow subscribers.
+const RECENT_FRAMES: usize = 1024;
 
-impl EventJson {
-    fn get(&self, event: &Event) -> Arc<str> {
+impl EventFrames {
+    fn get(&self, event: &Event) -> Bytes {
         let lock = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, json)) = lock().iter().rev().find(|(seq, _)| *seq == event.seq) {
-            return json.clone();
+        if let Some((_, frame)) = lock().iter().rev().find(|(seq, _)| *seq == event.seq) {
+            return frame.clone();
         }
-        // Serialized outside the lock; two pumps may race to do it, which is harmless.
-        let json: Arc<str> = to_json(event).into();
+        // Encoded outside the lock; two pumps may race to do it, which is harmless.
+        let frame = event_frame(event);
         let mut recent = lock();
         if !recent.iter().any(|(seq, _)| *seq == event.seq) {
-            recent.push_back((event.seq, json.clone()));
-            if recent.len() > RECENT_JSON {
+            recent.push_back((event.seq, frame.clone()));
+            if recent.len() > RECENT_FRAMES {
                 recent.pop_front();
             }
         }
-        json
+        frame
     }
 }
 
@@ -133,14 +135,14 @@ async fn replay(app: &App, mut last: i64, outbox: &Outbox, live: bool) -> Result
             Stopped::Gone
         })?;
         for event in &page {
-            let (sse, size) = sse_event(event, &to_json(event));
+            let frame = event_frame(event);
             if live {
-                match outbox.offer(sse, size) {
+                match outbox.offer(frame) {
                     Offer::Queued => {}
                     Offer::Full => return Err(Stopped::Full(last)),
                     Offer::Gone => return Err(Stopped::Gone),
                 }
-            } else if !outbox.send(sse, size).await {
+            } else if !outbox.send(frame).await {
                 return Err(Stopped::Gone);
             }
             last = event.seq;
@@ -155,7 +157,7 @@ async fn replay(app: &App, mut last: i64, outbox: &Outbox, live: bool) -> Result
 /// for the client as long as it takes), then subscribes, catches up on what was
 /// stored meanwhile, and sends live events without ever waiting. Ends when the
 /// client goes away, the hub closes, or the client falls behind (`resync`).
-async fn pump(app: Arc<App>, json: Arc<EventJson>, since: i64, outbox: Outbox) {
+async fn pump(app: Arc<App>, frames: Arc<EventFrames>, since: i64, outbox: Outbox) {
     let Ok(replayed) = replay(&app, since, &outbox, false).await else {
         return;
     };
@@ -174,19 +176,27 @@ async fn pump(app: Arc<App>, json: Arc<EventJson>, since: i64, outbox: Outbox) {
             received = subscription.recv() => received,
             () = outbox.closed() => return,
         };
-        match received {
+        let first = match received {
             Ok(event) if event.seq <= last => continue,
-            Ok(event) => {
-                let (sse, size) = sse_event(&event, &json.get(&event));
-                match outbox.offer(sse, size) {
-                    Offer::Queued => last = event.seq,
-                    Offer::Full => {
-                        drop(subscription);
-                        return outbox.resync(last).await;
-                    }
-                    Offer::Gone => return,
-                }
+            Ok(event) => event,
+            Err(SubscriptionError::Lagged { .. }) => {
+                drop(subscription);
+                return outbox.resync(last).await;
             }
+            Err(SubscriptionError::Closed) => return,
+        };
+        tokio::time::sleep(COALESCE).await;
+        let (batch, newest, next) = gather(&frames, &mut subscription, &first);
+        match outbox.offer(batch) {
+            Offer::Queued => last = newest,
+            Offer::Full => {
+                drop(subscription);
+                return outbox.resync(last).await;
+            }
+            Offer::Gone => return,
+        }
+        match next {
+            Ok(()) => {}
             Err(SubscriptionError::Lagged { .. }) => {
                 drop(subscription);
                 return outbox.resync(last).await;
@@ -194,6 +204,34 @@ async fn pump(app: Arc<App>, json: Arc<EventJson>, since: i64, outbox: Outbox) {
             Err(SubscriptionError::Closed) => return,
         }
     }
+}
+
+/// `first` and every event waiting after it, as one chunk of frames, with the
+/// newest seq in it; and whether the subscription can go on.
+fn gather(
+    frames: &EventFrames,
+    subscription: &mut cadre_app::Subscription,
+    first: &Event,
+) -> (Bytes, i64, Result<(), SubscriptionError>) {
+    let one = frames.get(first);
+    let mut newest = first.seq;
+    let mut batch: Option<bytes::BytesMut> = None;
+    let next = loop {
+        match subscription.try_recv() {
+            Ok(Some(event)) if event.seq <= newest => {}
+            Ok(Some(event)) => {
+                let more = frames.get(&event);
+                batch
+                    .get_or_insert_with(|| bytes::BytesMut::from(&one[..]))
+                    .extend_from_slice(&more);
+                newest = event.seq;
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let chunk = batch.map_or(one, bytes::BytesMut::freeze);
+    (chunk, newest, next)
 }
 
 #[cfg(test)]
@@ -215,21 +253,23 @@ mod tests {
     }
 
     #[test]
-    fn each_event_is_serialized_once_and_the_cache_stays_bounded() {
-        let cache = EventJson::default();
+    fn each_event_is_encoded_once_and_the_cache_stays_bounded() {
+        let cache = EventFrames::default();
         let first = cache.get(&event(1));
-        assert!(
-            Arc::ptr_eq(&first, &cache.get(&event(1))),
+        assert_eq!(
+            first.as_ptr(),
+            cache.get(&event(1)).as_ptr(),
             "served from the cache"
         );
-        assert_eq!(&*first, to_json(&event(1)));
-        for seq in 2..=(RECENT_JSON as i64 + 10) {
+        assert_eq!(first, event_frame(&event(1)));
+        for seq in 2..=(RECENT_FRAMES as i64 + 10) {
             cache.get(&event(seq));
         }
         let kept = cache.recent.lock().expect("lock").len();
-        assert_eq!(kept, RECENT_JSON);
-        assert!(
-            !Arc::ptr_eq(&first, &cache.get(&event(1))),
+        assert_eq!(kept, RECENT_FRAMES);
+        assert_ne!(
+            first.as_ptr(),
+            cache.get(&event(1)).as_ptr(),
             "the oldest was dropped"
         );
     }

@@ -14,7 +14,7 @@ mod outbox;
 mod projects;
 mod tasks;
 
-pub(crate) use events::EventJson;
+pub(crate) use events::EventFrames;
 
 use axum::Json;
 use axum::Router;
