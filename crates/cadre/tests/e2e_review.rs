@@ -261,6 +261,7 @@ async fn followup_with_image_and_inline_review_reach_the_agent() {
         "return document.querySelector('#diff-area .review-bar') && !document.querySelector('#diff-area .comment')",
     )
     .await;
+    b.find("#diff-area table.diff-split").await;
     b.until(
         "the review run to settle",
         "return document.querySelector('[data-attempt-status=succeeded]')",
