@@ -79,7 +79,12 @@
   document.addEventListener('htmx:configRequest', (e) => {
     const elt = e.detail.elt;
     if (!elt || !onAttemptPage()) return;
-    if (elt.id === 'live-fetch') {
+    if (elt.id === 'diff-refresh') {
+      // A reload keeps the layout the reader chose.
+      if (document.querySelector('#diff-area [data-diff-view=split][aria-pressed=true]')) {
+        e.detail.parameters.view = 'split';
+      }
+    } else if (elt.id === 'live-fetch') {
       e.detail.parameters.after = seqs().last;
     } else if (elt.id === 'older') {
       const first = seqs().first;
@@ -195,8 +200,19 @@
       return;
     }
     clearTimeout(diffTimer);
-    diffTimer = setTimeout(() => window.htmx.trigger(refresh, 'load-changes'), 300);
+    diffTimer = setTimeout(() => reloadDiff(refresh), 300);
   });
+
+  /** Reloads the diff, but not over a review comment being written. */
+  function reloadDiff(refresh) {
+    const writing = Array.from(document.querySelectorAll('#diff-area form[data-comment-form] textarea'))
+      .some((t) => t.value.trim() !== '');
+    if (writing) {
+      diffTimer = setTimeout(() => reloadDiff(refresh), 2000);
+      return;
+    }
+    window.htmx.trigger(refresh, 'load-changes');
+  }
 
   // The start dialog: choosing a profile means using its agent.
   document.addEventListener('change', (e) => {

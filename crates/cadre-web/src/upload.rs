@@ -1,8 +1,10 @@
 //! Reading requests that carry images: the body cap, refused from the declared
 //! `Content-Length` before a byte of the body is read (and enforced while reading
-//! a body of unknown length), and multipart forms of a `text` field and image
-//! files. What an image must be (kind, size, count) is the app's rule; this only
-//! stops reading early so that memory stays bounded by the cap.
+//! a body of unknown length), and multipart forms of a `text` field (and, for
+//! the UI's forms, a few other named text fields) and image files. What an image
+//! must be (kind, size, count) is the app's rule; this only stops reading early
+//! so that memory stays bounded by the cap. An empty file part without a file
+//! name is what a browser sends for a file input left empty, and is skipped.
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -18,11 +20,24 @@ const MAX_TEXT_BYTES: usize = 256 * 1024;
 /// Names of form fields that hold images (any field with a file name does too).
 const FILE_FIELDS: &[&str] = &["image", "images", "file", "files"];
 
-/// A multipart form: an optional text and the image files, in order.
+/// A multipart form: an optional text, the other text fields asked for, and
+/// the image files, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Form {
     pub(crate) text: Option<String>,
+    pub(crate) fields: Vec<(String, String)>,
     pub(crate) files: Vec<Vec<u8>>,
+}
+
+impl Form {
+    /// The last value of the text field `name`, if sent.
+    pub(crate) fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
 }
 
 fn too_large(message: String) -> ApiError {
@@ -73,10 +88,17 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Reads a multipart form. Stops at the first file over [`MAX_IMAGE_BYTES`] (413)
-/// and after one file more than [`MAX_IMAGES_PER_REQUEST`], which the app then
-/// refuses, so no request holds more than the cap in memory.
+/// Reads a multipart form of `text` and images. Stops at the first file over
+/// [`MAX_IMAGE_BYTES`] (413) and after one file more than
+/// [`MAX_IMAGES_PER_REQUEST`], which the app then refuses, so no request holds
+/// more than the cap in memory.
 pub(crate) async fn read_form(req: Request) -> Result<Form, ApiError> {
+    read_form_with(req, &[]).await
+}
+
+/// [`read_form`], also accepting the text fields named in `fields` (into
+/// [`Form::fields`]).
+pub(crate) async fn read_form_with(req: Request, fields: &[&str]) -> Result<Form, ApiError> {
     check_declared_length(req.headers())?;
     let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
         ApiError::bad_request(format!("malformed multipart form: {}", e.body_text()))
@@ -84,15 +106,19 @@ pub(crate) async fn read_form(req: Request) -> Result<Form, ApiError> {
     let mut form = Form::default();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
+        let unnamed = field.file_name().is_none_or(str::is_empty);
         let is_file = field.file_name().is_some() || FILE_FIELDS.contains(&name.as_str());
         let limit = if is_file {
             MAX_IMAGE_BYTES
         } else {
             MAX_TEXT_BYTES
         };
-        if !is_file && name != "text" {
+        if !is_file && name != "text" && !fields.contains(&name.as_str()) {
+            let mut names = vec!["`text`".to_owned()];
+            names.extend(fields.iter().map(|f| format!("`{f}`")));
             return Err(ApiError::bad_request(format!(
-                "unexpected form field `{name}`: send `text` and image files"
+                "unexpected form field `{name}`: send {} and image files",
+                names.join(", ")
             )));
         }
         let mut bytes = Vec::new();
@@ -110,14 +136,21 @@ pub(crate) async fn read_form(req: Request) -> Result<Form, ApiError> {
             bytes.extend_from_slice(&chunk);
         }
         if is_file {
+            if bytes.is_empty() && unnamed {
+                continue;
+            }
             form.files.push(bytes);
             if form.files.len() > MAX_IMAGES_PER_REQUEST {
                 break;
             }
         } else {
             let text = String::from_utf8(bytes)
-                .map_err(|_| ApiError::bad_request("the `text` field is not UTF-8"))?;
-            form.text = Some(text);
+                .map_err(|_| ApiError::bad_request(format!("the `{name}` field is not UTF-8")))?;
+            if name == "text" {
+                form.text = Some(text);
+            } else {
+                form.fields.push((name, text));
+            }
         }
     }
     Ok(form)
@@ -126,7 +159,48 @@ pub(crate) async fn read_form(req: Request) -> Result<Form, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
     use axum::http::HeaderValue;
+
+    fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Request {
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend_from_slice(b"--XYZ\r\n");
+            let file = file_name
+                .map(|f| format!("; filename=\"{f}\""))
+                .unwrap_or_default();
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--XYZ--\r\n");
+        Request::builder()
+            .method("POST")
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+            .body(Body::from(body))
+            .expect("request")
+    }
+
+    #[tokio::test]
+    async fn an_empty_file_input_is_skipped_and_asked_for_fields_are_kept() {
+        let req = multipart(&[
+            ("agent", None, b"claude-code"),
+            ("images", Some(""), b""),
+            ("images", Some("a.png"), b"\x89PNG"),
+            ("text", None, b"hi"),
+        ]);
+        let form = read_form_with(req, &["agent"]).await.expect("form");
+        assert_eq!(form.field("agent").as_deref(), Some("claude-code"));
+        assert_eq!(form.text.as_deref(), Some("hi"));
+        assert_eq!(form.files, vec![b"\x89PNG".to_vec()]);
+
+        let req = multipart(&[("agent", None, b"x")]);
+        let err = read_form(req).await.expect_err("not asked for");
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(err.message.contains("`agent`"), "{}", err.message);
+    }
 
     #[test]
     fn a_declared_length_over_the_cap_is_refused_before_reading() {

@@ -4,7 +4,8 @@
 //! project and tasks through the UI, drag and drop (a forbidden move snaps back
 //! with the server's reason), live updates made from the CLI, and an attempt run
 //! by the fake agent: its log streaming live, a follow-up, the diff, the merge and
-//! the task reaching done. Screenshots land in `target/e2e-artifacts/`.
+//! the task reaching done (images and inline review are in `e2e_review.rs`).
+//! Screenshots land in `target/e2e-artifacts/`.
 //!
 //! Set `CADRE_SKIP_BROWSER_TESTS=1` to skip these where no browser can be
 //! installed; otherwise a missing browser fails the tests.
@@ -13,24 +14,13 @@
 mod browser;
 mod support;
 
-use browser::Browser;
+use browser::{AGENT_SAID, Browser, skip};
 use serde_json::json;
 use support::{TestServer, fake_agent, repo};
 
 /// One browser at a time: the machine's cores are better spent on one fast run
 /// than on two slow ones.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn skip() -> bool {
-    if std::env::var_os("CADRE_SKIP_BROWSER_TESTS").is_some() {
-        eprintln!("CADRE_SKIP_BROWSER_TESTS is set: skipping the browser test");
-        return true;
-    }
-    if let Err(why) = browser::tools() {
-        panic!("{why}; or set CADRE_SKIP_BROWSER_TESTS=1 to skip the browser tests");
-    }
-    false
-}
 
 fn server() -> TestServer {
     let fake = fake_agent().display().to_string();
@@ -39,11 +29,6 @@ fn server() -> TestServer {
         &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
     )
 }
-
-/// What the agent said so far (the user's messages hold the fake agent's script,
-/// so they are left out).
-const AGENT_SAID: &str = "return [...document.querySelectorAll('#entries .entry-assistant')]
-     .map(e => e.innerText).join('\\n')";
 
 /// Where a card is: the status of its column, or "" when it is not on the board.
 const CARD_COLUMN: &str = "const c = document.getElementById('card-' + arguments[0]);

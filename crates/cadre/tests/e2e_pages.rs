@@ -151,6 +151,199 @@ async fn pages_and_fragments_need_no_inline_script_or_style() {
     assert!(html.contains("alert-error"), "{html}");
 }
 
+/// Waits until attempt `id` settled as `succeeded` with `runs` agent runs.
+fn settled(server: &TestServer, id: &str, runs: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let shown = server.json(&["attempt", "show", id]);
+        let agent_runs = shown["processes"]
+            .as_array()
+            .map_or(0, |p| p.iter().filter(|p| p["kind"] == "agent").count());
+        if shown["status"] == "succeeded" && agent_runs >= runs {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "attempt did not settle: {shown}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A UI form post (as htmx sends it); its status and body.
+async fn post_form(url: &str, body: &str) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("hx-request", "true")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST");
+    (resp.status().as_u16(), resp.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn the_diff_has_a_comment_button_per_line_and_shows_open_comments_under_them() {
+    let fake = fake_agent().display().to_string();
+    let server = TestServer::start_with(
+        tempfile::tempdir().expect("home"),
+        &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
+    );
+    let (_dir, path) = repo();
+    server.ok(&[
+        "project",
+        "add",
+        path.to_str().expect("path"),
+        "--key",
+        "WEB",
+    ]);
+    server.ok(&["task", "add", "--project", "WEB", "One"]);
+    let id = server
+        .ok(&[
+            "attempt",
+            "start",
+            "WEB-1",
+            "--agent",
+            "claude-code",
+            "--prompt",
+            "@step write a.rs fn main() {}\\nfn b() {}\\n\n@step result done",
+        ])
+        .trim()
+        .to_owned();
+    settled(&server, &id, 1);
+    let url = &server.url;
+
+    // Added through the UI's form post: the answer is the comment, escaped.
+    let (status, added) = post_form(
+        &format!("{url}/ui/attempts/{id}/comments"),
+        "file=a.rs&line=2&side=new&body=%3Cscript%3Ealert(1)%3C%2Fscript%3E+rename+b",
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert!(
+        added.contains("rename b") && !added.contains("<script>"),
+        "{added}"
+    );
+    assert!(csp_violations(&added).is_empty(), "{added}");
+    // One on a line the diff does not have, and a refused one.
+    let (status, _) = post_form(
+        &format!("{url}/ui/attempts/{id}/comments"),
+        "file=gone.rs&line=7&body=stale",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, refused) = post_form(
+        &format!("{url}/ui/attempts/{id}/comments"),
+        "file=a.rs&line=0&body=x",
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.contains("alert-error"), "{refused}");
+
+    for view in ["", "?view=split"] {
+        let (status, html, _) = get(&format!("{url}/ui/attempts/{id}/diff{view}")).await;
+        assert_eq!(status, 200);
+        assert!(csp_violations(&html).is_empty(), "{view}");
+        assert!(
+            html.contains("aria-label=\"Comment on line 2 of a.rs\""),
+            "{view}: {html}"
+        );
+        assert!(html.contains("id=\"comment-form-template\""));
+        assert!(
+            html.contains("<strong data-open-count>2</strong>"),
+            "{html}"
+        );
+        let row = html.find("class=\"comment-row\"").expect("a comment row");
+        assert!(html[row..].contains("rename b"), "{view}");
+        let stale = html
+            .find("no longer in the diff")
+            .expect("the stale comment's section");
+        assert!(html[stale..].contains("gone.rs:7"), "{view}");
+    }
+
+    // Sending the review says what went; a second send says there is nothing.
+    let (status, sent) = post_form(&format!("{url}/ui/attempts/{id}/review/send"), "").await;
+    assert_eq!(status, 200, "{sent}");
+    assert!(
+        sent.contains("a.rs:2") && sent.contains("gone.rs:7"),
+        "{sent}"
+    );
+    settled(&server, &id, 2);
+    let (status, nothing) = post_form(&format!("{url}/ui/attempts/{id}/review/send"), "").await;
+    assert_eq!(status, 422);
+    assert!(nothing.contains("no open review comments"), "{nothing}");
+    let (_, html, _) = get(&format!("{url}/ui/attempts/{id}/diff")).await;
+    assert!(
+        !html.contains("class=\"comment-row\""),
+        "sent comments are resolved"
+    );
+}
+
+#[tokio::test]
+async fn the_composer_posts_text_and_images_as_multipart() {
+    let fake = fake_agent().display().to_string();
+    let server = TestServer::start_with(
+        tempfile::tempdir().expect("home"),
+        &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
+    );
+    let (_dir, path) = repo();
+    server.ok(&[
+        "project",
+        "add",
+        path.to_str().expect("path"),
+        "--key",
+        "WEB",
+    ]);
+    server.ok(&["task", "add", "--project", "WEB", "One"]);
+    let id = server
+        .ok(&[
+            "attempt",
+            "start",
+            "WEB-1",
+            "--agent",
+            "claude-code",
+            "--prompt",
+            "@step result done",
+        ])
+        .trim()
+        .to_owned();
+    settled(&server, &id, 1);
+    let post = |form: reqwest::multipart::Form| {
+        let url = format!("{}/ui/attempts/{id}/followups", server.url);
+        async move {
+            let resp = reqwest::Client::new()
+                .post(url)
+                .header("hx-request", "true")
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST");
+            (resp.status().as_u16(), resp.text().await.expect("body"))
+        }
+    };
+    // A browser sends an empty file input as an unnamed empty file: ignored.
+    let empty = reqwest::multipart::Part::bytes(Vec::new()).file_name("");
+    let form = reqwest::multipart::Form::new()
+        .text("text", "@step result first")
+        .part("images", empty);
+    let (status, html) = post(form).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Sent") || html.contains("Queued"), "{html}");
+    settled(&server, &id, 2);
+    // Something that is not an image is refused with the app's message.
+    let bogus = reqwest::multipart::Part::bytes(b"not an image".to_vec()).file_name("x.png");
+    let form = reqwest::multipart::Form::new()
+        .text("text", "look")
+        .part("images", bogus);
+    let (status, html) = post(form).await;
+    assert_eq!(status, 415, "{html}");
+    assert!(
+        html.contains("alert-error") && html.contains("not a PNG"),
+        "{html}"
+    );
+}
+
 #[tokio::test]
 async fn assets_are_embedded_typed_and_cached_for_their_version() {
     let server = TestServer::start();

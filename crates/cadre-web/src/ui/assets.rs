@@ -40,6 +40,8 @@ static ASSETS: &[Asset] = &[
     asset!("app.js", "app.js", "text/javascript; charset=utf-8"),
     asset!("board.js", "board.js", "text/javascript; charset=utf-8"),
     asset!("attempt.js", "attempt.js", "text/javascript; charset=utf-8"),
+    asset!("review.js", "review.js", "text/javascript; charset=utf-8"),
+    asset!("images.js", "images.js", "text/javascript; charset=utf-8"),
     asset!("favicon.svg", "favicon.svg", "image/svg+xml"),
     asset!(
         "vendor/htmx.min.js",

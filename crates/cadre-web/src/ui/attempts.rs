@@ -1,13 +1,13 @@
 //! `/a/{attempt}`: an attempt's page (header, live conversation, follow-up
-//! composer), its fragments (the header, pages of entries), the start-attempt
-//! dialog, and stop, retry, refine and follow-up.
+//! composer), its fragments (the header, pages of entries), and stop, retry,
+//! refine and follow-up (text and images). The start dialog is in `start.rs`.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use cadre_app::{App, LogPage, StartAttempt};
-use cadre_core::{AttemptId, AttemptStatus, ProjectRef, TaskRef};
+use cadre_app::{App, FollowUp, LogPage};
+use cadre_core::{AttachmentId, AttemptId, AttemptStatus, TaskRef};
 use serde::Deserialize;
 
 use super::board::error_page;
@@ -15,11 +15,11 @@ use super::cards::PrBadge;
 use super::conversation::{EntryView, entries as entry_views};
 use super::error::{UiError, UiResult, render};
 use super::fmt::{When, duration, tokens, when};
-use super::forms::{UiForm, non_blank, redirect};
+use super::forms::{UiForm, redirect};
 use super::layout::Layout;
 use crate::AppState;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::routes::parse_ref;
+use crate::upload::{is_multipart, read_form};
 
 /// Entries in the first page and in each older page.
 const PAGE: u32 = 200;
@@ -94,24 +94,6 @@ struct AttemptPage {
 struct EntriesFragment {
     entries: Vec<EntryView>,
     start: bool,
-}
-
-/// `templates/start_attempt.html`.
-#[derive(Template)]
-#[template(path = "start_attempt.html")]
-struct StartDialog {
-    task: String,
-    title: String,
-    agents: Vec<Choice>,
-    profiles: Vec<Choice>,
-    base_branch: String,
-}
-
-/// An option of a select.
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 /// A cost, with cents unless it is less than one.
@@ -258,6 +240,15 @@ pub(crate) struct FollowUpForm {
     text: String,
 }
 
+/// The images of a multipart UI form, stored; none for a urlencoded one.
+pub(super) async fn stored_images(app: &App, files: Vec<Vec<u8>>) -> UiResult<Vec<AttachmentId>> {
+    if files.is_empty() {
+        return Ok(vec![]);
+    }
+    let stored = app.save_attachments(files).await?;
+    Ok(stored.into_iter().map(|a| a.id).collect())
+}
+
 /// `templates/fragments/followup_sent.html`.
 #[derive(Template)]
 #[template(path = "fragments/followup_sent.html")]
@@ -265,14 +256,27 @@ struct FollowUpSent {
     queued: bool,
 }
 
-/// `POST /ui/attempts/{attempt}/followups`.
+/// `POST /ui/attempts/{attempt}/followups`: text, and images when the form is
+/// multipart (the composer); says whether it was sent or queued.
 pub(crate) async fn follow_up(
     State(app): State<AppState>,
     ApiPath(attempt): ApiPath<AttemptId>,
-    UiForm(form): UiForm<FollowUpForm>,
+    request: Request,
 ) -> UiResult<Html<String>> {
+    let (text, files) = if is_multipart(request.headers()) {
+        let form = read_form(request).await?;
+        (form.text.unwrap_or_default(), form.files)
+    } else {
+        let UiForm(form) = UiForm::<FollowUpForm>::from_request(request, &()).await?;
+        (form.text, vec![])
+    };
+    // A 404 before storing images for an attempt that does not exist.
+    app.attempt(attempt).await?;
     let before = app.pending_followups(attempt).await?.len();
-    app.0.follow_up(attempt, &form.text).await?;
+    let attachments = stored_images(&app, files).await?;
+    app.0
+        .follow_up_with(attempt, FollowUp { text, attachments })
+        .await?;
     let after = app.pending_followups(attempt).await?.len();
     render(&FollowUpSent {
         queued: after > before,
@@ -311,87 +315,4 @@ pub(crate) async fn refine(
 ) -> UiResult<Response> {
     let refined = app.0.refine_attempt(attempt, &form.prompt).await?;
     Ok(redirect(&headers, &format!("/a/{}", refined.id)))
-}
-
-/// `GET /ui/tasks/{task}/start`: the start-attempt dialog.
-pub(crate) async fn start_form(
-    State(app): State<AppState>,
-    ApiPath(task): ApiPath<String>,
-) -> UiResult<Html<String>> {
-    let task: TaskRef = parse_ref(&task)?;
-    let task = app.task(&task).await?;
-    let project = app.project(&ProjectRef::Id(task.project_id)).await?;
-    let profiles = app
-        .profiles(Some(&ProjectRef::Id(project.id)))
-        .await?
-        .into_iter()
-        .map(|p| Choice {
-            label: format!("{} ({})", p.name, p.agent),
-            value: p.name,
-            selected: false,
-        })
-        .collect();
-    let found = app.agents().await?;
-    let preferred = project
-        .default_agent
-        .clone()
-        .or_else(|| {
-            found
-                .iter()
-                .find(|a| a.installed && a.id.to_string() != "command")
-                .map(|a| a.id.to_string())
-        })
-        .unwrap_or_default();
-    let mut agents: Vec<Choice> = found
-        .into_iter()
-        .map(|a| {
-            let id = a.id.to_string();
-            let label = match (a.installed, &a.version) {
-                (true, Some(v)) => format!("{} — {v}", a.name),
-                (true, None) => a.name.to_owned(),
-                (false, _) => format!("{} (not found)", a.name),
-            };
-            Choice {
-                selected: id == preferred,
-                value: id,
-                label,
-            }
-        })
-        .collect();
-    // Installed agents first.
-    agents.sort_by_key(|a| a.label.ends_with("(not found)"));
-    render(&StartDialog {
-        task: task.key.to_string(),
-        title: task.title,
-        agents,
-        profiles,
-        base_branch: project.base_branch,
-    })
-}
-
-#[derive(Deserialize)]
-pub(crate) struct StartForm {
-    agent: Option<String>,
-    profile: Option<String>,
-    base_branch: Option<String>,
-    prompt: Option<String>,
-}
-
-/// `POST /ui/tasks/{task}/start`: starts an attempt and opens it.
-pub(crate) async fn start(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    ApiPath(task): ApiPath<String>,
-    UiForm(form): UiForm<StartForm>,
-) -> UiResult<Response> {
-    let task: TaskRef = parse_ref(&task)?;
-    let input = StartAttempt {
-        agent: non_blank(form.agent),
-        profile: non_blank(form.profile),
-        prompt: non_blank(form.prompt),
-        base_branch: non_blank(form.base_branch),
-        ..Default::default()
-    };
-    let attempt = app.0.start_attempt(&task, input).await?;
-    Ok(redirect(&headers, &format!("/a/{}", attempt.id)))
 }

@@ -98,7 +98,12 @@ pub(crate) struct EntryView {
     pub tool: Option<ToolView>,
     /// A result whose call is not in this page: (call id, result).
     pub orphan: Option<(String, ResultView)>,
+    /// URLs of the images attached to a user message, shown as thumbnails.
+    pub images: Vec<String>,
 }
+
+/// Where the server serves attachments; only such URLs become thumbnails.
+const ATTACHMENT_URLS: &str = "/api/v1/attachments/";
 
 fn shorten(text: &str) -> ResultView {
     shorten_with(text, true)
@@ -238,6 +243,7 @@ fn plain(seq: i64, at: When, kind: &'static str, text: String) -> EntryView {
         text,
         tool: None,
         orphan: None,
+        images: vec![],
     }
 }
 
@@ -260,12 +266,18 @@ pub(crate) fn entries(page: Vec<LogEntry>, root: Option<&Path>) -> Vec<EntryView
         let view = match entry.entry {
             LogEntryKind::UserMessage { text, attachments } => {
                 // Shown verbatim: prompts are structured text whose line breaks
-                // matter, and markdown would fold them.
+                // matter, and markdown would fold them. Images are thumbnails.
+                let (images, others): (Vec<String>, Vec<String>) = attachments
+                    .into_iter()
+                    .partition(|a| a.starts_with(ATTACHMENT_URLS));
                 let mut text = text;
-                for a in attachments {
+                for a in others {
                     text.push_str(&format!("\n[attached: {a}]"));
                 }
-                plain(seq, at, "user", text)
+                EntryView {
+                    images,
+                    ..plain(seq, at, "user", text)
+                }
             }
             LogEntryKind::AssistantMessage { text } => EntryView {
                 html: markdown::to_html(&text),
@@ -413,6 +425,21 @@ mod tests {
         let (_, result) = views[1].orphan.as_ref().expect("orphan");
         assert!(result.omitted > 0);
         assert!(result.output.len() <= MAX_OUTPUT);
+    }
+
+    #[test]
+    fn a_user_message_shows_its_images_as_thumbnails() {
+        let url = format!("/api/v1/attachments/{}", "a".repeat(64));
+        let page = vec![entry(
+            1,
+            LogEntryKind::UserMessage {
+                text: "look".into(),
+                attachments: vec![url.clone(), "elsewhere.png".into()],
+            },
+        )];
+        let views = entries(page, None);
+        assert_eq!(views[0].images, [url]);
+        assert_eq!(views[0].text, "look\n[attached: elsewhere.png]");
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! The Changes tab (`templates/diff.html`): an attempt's diff against its base
 //! with server-side highlighting, unified or split, large and generated files
 //! collapsed, and the git actions (commit, rebase, merge, push, PR, editor,
-//! preview) above it.
+//! preview) above it. Every line has a button to comment on it; open review
+//! comments are shown under their lines (see [`super::review`]).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use cadre_app::git::{FileDiff, FileStatus, LineKind};
-use cadre_core::AttemptId;
+use cadre_core::{AttemptId, DiffSide};
 
 use super::error::{UiResult, render};
 use super::highlight::{LineHighlighter, escape};
+use super::review::{CommentItem, OpenComments};
 use crate::AppState;
 use crate::extract::{ApiPath, ApiQuery};
 
@@ -30,6 +32,13 @@ pub(crate) struct LineView {
     pub new: String,
     /// The content as (highlighted) HTML.
     pub html: String,
+    /// The side a comment on this line is about in the unified view: `old` for
+    /// a removed line, else `new`.
+    pub side: &'static str,
+    /// The line's number on `side`.
+    pub line: String,
+    /// Open comments on this line (either side).
+    pub comments: Vec<CommentItem>,
 }
 
 /// One side of a split row.
@@ -40,6 +49,8 @@ pub(crate) struct Cell {
     pub num: String,
     /// Content HTML.
     pub html: String,
+    /// `old` on the left, `new` on the right: the side a comment is about.
+    pub side: &'static str,
 }
 
 /// A row of the split view: old on the left, new on the right.
@@ -48,6 +59,8 @@ pub(crate) struct SplitRow {
     pub left: Option<Cell>,
     /// Right side, when any.
     pub right: Option<Cell>,
+    /// Open comments on either side's line.
+    pub comments: Vec<CommentItem>,
 }
 
 /// One hunk.
@@ -108,6 +121,10 @@ pub(crate) struct DiffFragment {
     pub commit_message: String,
     /// Side by side rather than unified.
     pub split: bool,
+    /// How many review comments are open.
+    pub open_comments: usize,
+    /// Open comments whose lines are not in the diff (any more).
+    pub other_comments: Vec<CommentItem>,
 }
 
 /// The query of the diff fragment.
@@ -161,35 +178,56 @@ fn split_pairs(lines: &[LineView]) -> Vec<(Option<usize>, Option<usize>)> {
 fn split_rows(lines: Vec<LineView>) -> Vec<SplitRow> {
     let pairs = split_pairs(&lines);
     let mut cells: Vec<Option<LineView>> = lines.into_iter().map(Some).collect();
-    let mut take = |i: Option<usize>, left: bool| {
+    let mut take = |i: Option<usize>, left: bool| -> (Option<Cell>, Vec<CommentItem>) {
         let line = i.and_then(|i| {
-            // A context line sits on both sides: copy it for the left one.
+            // A context line sits on both sides: copy it for the left one (its
+            // comments go with the right one, so they show once).
             match cells.get(i).and_then(|c| c.as_ref()) {
                 Some(l) if l.kind == "context" && left => Some(LineView {
                     kind: l.kind,
                     old: l.old.clone(),
                     new: l.new.clone(),
                     html: l.html.clone(),
+                    side: l.side,
+                    line: l.line.clone(),
+                    comments: vec![],
                 }),
                 _ => cells.get_mut(i).and_then(Option::take),
             }
-        })?;
-        Some(Cell {
+        });
+        let Some(line) = line else {
+            return (None, vec![]);
+        };
+        let cell = Cell {
             kind: line.kind,
             num: if left { line.old } else { line.new },
             html: line.html,
-        })
+            side: if left { "old" } else { "new" },
+        };
+        (Some(cell), line.comments)
     };
     pairs
         .into_iter()
-        .map(|(l, r)| SplitRow {
-            left: take(l, true),
-            right: take(r, false),
+        .map(|(l, r)| {
+            let (left, mut comments) = take(l, true);
+            let (right, more) = take(r, false);
+            comments.extend(more);
+            SplitRow {
+                left,
+                right,
+                comments,
+            }
         })
         .collect()
 }
 
-fn file_view(index: usize, file: FileDiff, budget: &mut usize, split: bool) -> FileView {
+fn file_view(
+    index: usize,
+    file: FileDiff,
+    budget: &mut usize,
+    split: bool,
+    open: &mut OpenComments,
+) -> FileView {
     // Each side is highlighted in order, so multi-line constructs keep state.
     let mut old_side = LineHighlighter::for_path(file.old_path.as_deref().unwrap_or(&file.path));
     let mut new_side = LineHighlighter::for_path(&file.path);
@@ -219,15 +257,32 @@ fn file_view(index: usize, file: FileDiff, budget: &mut usize, split: bool) -> F
                         };
                         side.map_or_else(|| escape(&line.content), |h| h.line(&line.content))
                     };
+                    let path = &file.path;
+                    let (kind, side, comments) = match line.kind {
+                        LineKind::Add => (
+                            "add",
+                            line.new_line,
+                            open.take(path, DiffSide::New, line.new_line),
+                        ),
+                        LineKind::Del => (
+                            "del",
+                            line.old_line,
+                            open.take(path, DiffSide::Old, line.old_line),
+                        ),
+                        LineKind::Context => {
+                            let mut both = open.take(path, DiffSide::Old, line.old_line);
+                            both.extend(open.take(path, DiffSide::New, line.new_line));
+                            ("context", line.new_line, both)
+                        }
+                    };
                     LineView {
-                        kind: match line.kind {
-                            LineKind::Add => "add",
-                            LineKind::Del => "del",
-                            LineKind::Context => "context",
-                        },
+                        kind,
                         old: line.old_line.map(|n| n.to_string()).unwrap_or_default(),
                         new: line.new_line.map(|n| n.to_string()).unwrap_or_default(),
                         html,
+                        side: if kind == "del" { "old" } else { "new" },
+                        line: side.map(|n| n.to_string()).unwrap_or_default(),
+                        comments,
                     }
                 })
                 .collect();
@@ -281,8 +336,12 @@ pub(crate) async fn fragment(
         files: vec![],
         commit_message: format!("{}: {}", task.key, task.title),
         split,
+        open_comments: 0,
+        other_comments: vec![],
     };
     if view.has_worktree {
+        let mut open = OpenComments::load(&app, attempt).await?;
+        view.open_comments = open.len();
         let diff = app.attempt_diff(attempt, true).await?;
         let mut budget = HIGHLIGHT_BUDGET;
         view.additions = diff.diff.files.iter().map(|f| u64::from(f.additions)).sum();
@@ -292,8 +351,9 @@ pub(crate) async fn fragment(
             .files
             .into_iter()
             .enumerate()
-            .map(|(i, f)| file_view(i, f, &mut budget, split))
+            .map(|(i, f)| file_view(i, f, &mut budget, split, &mut open))
             .collect();
+        view.other_comments = open.rest();
     }
     render(&view)
 }
@@ -308,6 +368,9 @@ mod tests {
             old: String::new(),
             new: String::new(),
             html: String::new(),
+            side: "new",
+            line: String::new(),
+            comments: vec![],
         }
     }
 
@@ -320,6 +383,31 @@ mod tests {
         assert_eq!(rows[0].right.as_ref().map(|c| c.kind), Some("context"));
         assert_eq!(rows[1].left.as_ref().map(|c| c.kind), Some("del"));
         assert_eq!(rows[1].right.as_ref().map(|c| c.kind), Some("add"));
+    }
+
+    fn noted(kind: &'static str, place: &str) -> LineView {
+        LineView {
+            comments: vec![CommentItem {
+                id: String::new(),
+                place: place.into(),
+                body: String::new(),
+                at: super::super::fmt::when(chrono::DateTime::UNIX_EPOCH),
+            }],
+            ..line(kind)
+        }
+    }
+
+    #[test]
+    fn split_rows_show_each_comment_once_under_its_row() {
+        let lines = vec![noted("context", "c"), noted("del", "d"), noted("add", "a")];
+        let rows = split_rows(lines);
+        let places: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.comments.iter().map(|c| c.place.as_str()).collect())
+            .collect();
+        assert_eq!(places, [vec!["c"], vec!["d", "a"]]);
+        assert_eq!(rows[0].left.as_ref().map(|c| c.side), Some("old"));
+        assert_eq!(rows[0].right.as_ref().map(|c| c.side), Some("new"));
     }
 
     #[test]

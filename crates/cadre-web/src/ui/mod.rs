@@ -27,12 +27,16 @@ mod layout;
 mod markdown;
 mod panel;
 mod projects;
+mod review;
+mod start;
 mod tasks;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::upload::BODY_LIMIT;
 
 pub(crate) use error::UiError;
 
@@ -66,15 +70,24 @@ fn fragments() -> Router<AppState> {
         )
         .route(
             "/tasks/{task}/start",
-            get(attempts::start_form).post(attempts::start),
+            get(start::start_form)
+                .post(start::start)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .route("/attempts/{attempt}/header", get(attempts::header))
         .route("/attempts/{attempt}/entries", get(attempts::entries))
-        .route("/attempts/{attempt}/followups", post(attempts::follow_up))
+        .route(
+            "/attempts/{attempt}/followups",
+            post(attempts::follow_up).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .route("/attempts/{attempt}/stop", post(attempts::stop))
         .route("/attempts/{attempt}/retry", post(attempts::retry))
         .route("/attempts/{attempt}/refine", post(attempts::refine))
         .route("/attempts/{attempt}/diff", get(diff::fragment))
+        .route("/attempts/{attempt}/comments", post(review::create))
+        .route("/attempts/{attempt}/review/send", post(review::send))
+        .route("/comments/{comment}/resolve", post(review::resolve))
+        .route("/comments/{comment}/delete", post(review::delete))
         .route("/attempts/{attempt}/git/{action}", post(git::action))
         .route("/attempts/{attempt}/preview", get(git::preview))
         .route(

@@ -1,6 +1,6 @@
 //! Browser harness for the end-to-end UI tests: Debian's headless Chromium driven
-//! over WebDriver (chromedriver) with fantoccini, plus the waits and pointer
-//! gestures the tests share. Screenshots go to `target/e2e-artifacts/`.
+//! over WebDriver (chromedriver) with fantoccini, plus the skip switch, waits and
+//! pointer gestures the tests share. Screenshots go to `target/e2e-artifacts/`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -15,6 +15,26 @@ use serde_json::{Value, json};
 
 /// How long a wait for the page lasts before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// What the agent said so far (the user's messages hold the fake agent's script,
+/// so they are left out).
+#[allow(dead_code, reason = "used by some test binaries only")]
+pub const AGENT_SAID: &str = "return [...document.querySelectorAll('#entries .entry-assistant')]
+     .map(e => e.innerText).join('\\n')";
+
+/// Whether to skip: `CADRE_SKIP_BROWSER_TESTS` is set. Otherwise a missing
+/// browser fails the test.
+#[allow(dead_code, reason = "used by some test binaries only")]
+pub fn skip() -> bool {
+    if std::env::var_os("CADRE_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("CADRE_SKIP_BROWSER_TESTS is set: skipping the browser test");
+        return true;
+    }
+    if let Err(why) = tools() {
+        panic!("{why}; or set CADRE_SKIP_BROWSER_TESTS=1 to skip the browser tests");
+    }
+    false
+}
 
 fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -158,6 +178,7 @@ impl Browser {
 
     /// Drags `from` with the mouse and drops it over `to` (pointer events, the
     /// way a person does it), moving in steps so the drag library follows.
+    #[allow(dead_code, reason = "used by some test binaries only")]
     pub async fn drag(&self, from: &Element, to: &Element) {
         let mut mouse = MouseActions::new("mouse".into())
             .then(PointerAction::MoveToElement {
