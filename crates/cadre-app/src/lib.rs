@@ -40,7 +40,7 @@ use tokio::sync::Mutex;
 pub use access::{ATTEMPT_TOKEN_ENV, ATTEMPT_TOKEN_PREFIX, AttemptGrant, Resource, SERVER_URL_ENV};
 pub use attachments::{FollowUp, StoredAttachment};
 pub use attempts::{AttemptDetail, StartAttempt};
-pub use cadre_store::{LogPage, PendingFollowup, UsageTotals};
+pub use cadre_store::{LogPage, PendingFollowup, TaskPage, UsageTotals};
 pub use editor::{EditorLaunch, editor_command};
 pub use git_actions::{AttemptDiff, MergeInput, PrOutcome, RebaseResult};
 pub use preview::PreviewStatus;
@@ -59,7 +59,7 @@ pub use hub::{EventHub, Subscription, SubscriptionError};
 pub use projects::AddProject;
 pub use review::{AddComment, ReviewSent};
 pub use runtime::{LogBatch, RuntimeConfig};
-pub use tasks::{AddTask, MoveTask, TaskQuery};
+pub use tasks::{AddTask, MAX_TASK_PAGE, MoveTask, TaskQuery};
 
 /// Where cadre keeps its state.
 #[derive(Debug, Clone)]

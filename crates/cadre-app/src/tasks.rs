@@ -1,12 +1,15 @@
 //! Task use cases: create, list, show, edit, move, delete, and dependencies.
 
 use cadre_core::{
-    Actor, GoalId, NewTask, Priority, ProjectRef, Task, TaskId, TaskPatch, TaskRef, TaskStatus,
-    TaskTransition,
+    Actor, GoalId, NewTask, Priority, ProjectRef, Task, TaskCursor, TaskId, TaskPatch, TaskRef,
+    TaskStatus, TaskTransition,
 };
-use cadre_store::TaskFilter;
+use cadre_store::{TaskFilter, TaskPage};
 
 use crate::{App, Result, now};
+
+/// Most tasks in one page of a task list.
+pub const MAX_TASK_PAGE: u32 = 1000;
 
 /// Input for creating a task.
 #[derive(Debug, Clone, Default)]
@@ -100,16 +103,33 @@ impl App {
 
     /// Tasks matching `query`, in board order.
     pub async fn tasks(&self, query: &TaskQuery) -> Result<Vec<Task>> {
+        let filter = self.task_filter(query).await?;
+        Ok(self.store.tasks(&filter).await?)
+    }
+
+    /// At most `limit` (1 to [`MAX_TASK_PAGE`]) tasks matching `query` after
+    /// `after` in board order, and where the next page starts.
+    pub async fn task_page(
+        &self,
+        query: &TaskQuery,
+        after: Option<&TaskCursor>,
+        limit: u32,
+    ) -> Result<TaskPage> {
+        let filter = self.task_filter(query).await?;
+        let limit = limit.clamp(1, MAX_TASK_PAGE);
+        Ok(self.store.task_page(&filter, after, limit).await?)
+    }
+
+    async fn task_filter(&self, query: &TaskQuery) -> Result<TaskFilter> {
         let project_id = match &query.project {
             Some(project) => Some(self.project(project).await?.id),
             None => None,
         };
-        let filter = TaskFilter {
+        Ok(TaskFilter {
             project_id,
             statuses: query.statuses.clone(),
             goal_id: query.goal_id,
-        };
-        Ok(self.store.tasks(&filter).await?)
+        })
     }
 
     /// Edits a task's content.

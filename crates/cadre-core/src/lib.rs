@@ -34,8 +34,8 @@ pub use ids::{AttemptId, CommentId, GoalId, ProjectId, TaskId};
 pub use project::{NewProject, Project, ProjectKey, ProjectPatch, ProjectRef};
 pub use review::{DiffSide, NewComment, ReviewComment};
 pub use task::{
-    NewTask, Priority, Task, TaskKey, TaskLink, TaskPatch, TaskRef, TaskStatus, TaskTransition,
-    TransitionError,
+    NewTask, Priority, Task, TaskCursor, TaskKey, TaskLink, TaskPatch, TaskRef, TaskStatus,
+    TaskTransition, TransitionError,
 };
 
 /// Timestamps throughout cadre are UTC.

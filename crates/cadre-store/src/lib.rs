@@ -23,6 +23,7 @@ mod profiles;
 mod projects;
 mod review;
 mod summaries;
+mod task_list;
 mod tasks;
 
 use std::path::Path;
@@ -36,7 +37,7 @@ use sqlx::sqlite::{
 pub use attempts::QueuedFollowUp;
 pub use logs::{LogPage, Offsets};
 pub use summaries::{PendingFollowup, UsageTotals};
-pub use tasks::TaskFilter;
+pub use task_list::{TaskFilter, TaskPage};
 
 /// A failure in the store.
 #[derive(Debug, thiserror::Error)]

@@ -11,36 +11,20 @@ use cadre_core::{
     Actor, EventKind, GoalId, NewEvent, NewTask, ProjectId, Task, TaskId, TaskKey, TaskLink,
     TaskPatch, TaskStatus, TaskTransition, Timestamp, ValidationError,
 };
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{FromRow, SqliteConnection};
 
 use crate::codec::{from_json, parse, parse_opt, to_json, to_value};
 use crate::events::{append, commit_with};
 use crate::{Committed, Result, Store, StoreError};
 
-/// Which tasks to list. Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct TaskFilter {
-    /// Only this project's tasks.
-    pub project_id: Option<ProjectId>,
-    /// Only tasks in one of these statuses.
-    pub statuses: Vec<TaskStatus>,
-    /// Only tasks of this goal.
-    pub goal_id: Option<GoalId>,
-}
-
-const SELECT: &str =
+pub(crate) const SELECT: &str =
     "SELECT t.id, t.project_id, p.key AS project_key, t.number, t.title, t.description,
     t.status, t.priority, t.position, t.labels, t.parent_id, t.goal_id, t.created_at, t.updated_at
     FROM tasks t JOIN projects p ON p.id = t.project_id";
 
-/// Board order: columns left to right, then position within the column.
-const ORDER: &str = " ORDER BY p.key, CASE t.status WHEN 'backlog' THEN 0 WHEN 'todo' THEN 1
-    WHEN 'in_progress' THEN 2 WHEN 'in_review' THEN 3 WHEN 'blocked' THEN 4 WHEN 'done' THEN 5
-    ELSE 6 END, t.position, t.number";
-
 #[derive(FromRow)]
-struct TaskRow {
-    id: String,
+pub(crate) struct TaskRow {
+    pub(crate) id: String,
     project_id: String,
     project_key: String,
     number: i64,
@@ -57,7 +41,7 @@ struct TaskRow {
 }
 
 impl TaskRow {
-    fn into_task(self, depends_on: Vec<TaskLink>) -> Result<Task> {
+    pub(crate) fn into_task(self, depends_on: Vec<TaskLink>) -> Result<Task> {
         Ok(Task {
             id: parse("tasks.id", &self.id)?,
             project_id: parse("tasks.project_id", &self.project_id)?,
@@ -78,7 +62,7 @@ impl TaskRow {
 }
 
 #[derive(FromRow)]
-struct LinkRow {
+pub(crate) struct LinkRow {
     owner: String,
     id: String,
     project_key: String,
@@ -88,7 +72,7 @@ struct LinkRow {
 }
 
 impl LinkRow {
-    fn into_link(self) -> Result<(String, TaskLink)> {
+    pub(crate) fn into_link(self) -> Result<(String, TaskLink)> {
         let link = TaskLink {
             id: parse("tasks.id", &self.id)?,
             key: TaskKey::new(parse("projects.key", &self.project_key)?, self.number),
@@ -97,48 +81,6 @@ impl LinkRow {
         };
         Ok((self.owner, link))
     }
-}
-
-/// Appends the WHERE clause for `filter` to `qb`.
-fn push_filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, filter: &'a TaskFilter) {
-    qb.push(" WHERE 1 = 1");
-    if let Some(project) = filter.project_id {
-        qb.push(" AND t.project_id = ")
-            .push_bind(project.to_string());
-    }
-    if let Some(goal) = filter.goal_id {
-        qb.push(" AND t.goal_id = ").push_bind(goal.to_string());
-    }
-    if !filter.statuses.is_empty() {
-        qb.push(" AND t.status IN (");
-        let mut list = qb.separated(", ");
-        for status in &filter.statuses {
-            list.push_bind(status.as_str());
-        }
-        qb.push(")");
-    }
-}
-
-/// Dependencies of the tasks matched by `filter`, grouped by the depending task's id.
-async fn links_for(
-    conn: &mut SqliteConnection,
-    filter: &TaskFilter,
-) -> Result<HashMap<String, Vec<TaskLink>>> {
-    let mut qb = QueryBuilder::new(
-        "SELECT d.task_id AS owner, t.id, p.key AS project_key, t.number, t.title, t.status
-         FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-         JOIN projects p ON p.id = t.project_id
-         WHERE d.task_id IN (SELECT t.id FROM tasks t",
-    );
-    push_filter(&mut qb, filter);
-    qb.push(") ORDER BY t.number");
-    let rows: Vec<LinkRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    let mut map: HashMap<String, Vec<TaskLink>> = HashMap::new();
-    for row in rows {
-        let (owner, link) = row.into_link()?;
-        map.entry(owner).or_default().push(link);
-    }
-    Ok(map)
 }
 
 pub(crate) async fn fetch(conn: &mut SqliteConnection, id: TaskId) -> Result<Task> {
@@ -328,22 +270,6 @@ impl Store {
         .await?;
         let id = id.ok_or_else(|| StoreError::not_found("task", key))?;
         self.task(parse("tasks.id", &id)?).await
-    }
-
-    /// Tasks matching `filter`, in board order.
-    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
-        let mut conn = self.pool.acquire().await?;
-        let mut qb = QueryBuilder::new(SELECT);
-        push_filter(&mut qb, filter);
-        qb.push(ORDER);
-        let rows: Vec<TaskRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        let mut links = links_for(&mut conn, filter).await?;
-        rows.into_iter()
-            .map(|row| {
-                let deps = links.remove(&row.id).unwrap_or_default();
-                row.into_task(deps)
-            })
-            .collect()
     }
 
     /// Applies a content patch to a task.

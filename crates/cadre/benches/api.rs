@@ -1,5 +1,7 @@
 //! API benchmark against a real release `cadre serve`: with 10,000 tasks, `GET` of
-//! the project's task list at 50 concurrent connections (p50/p99 latency); then
+//! the project's task list (its first page, as a client gets it without
+//! parameters) at 50 concurrent connections (p50/p99 latency), and the time to
+//! read the whole list page by page; then
 //! 500 concurrent SSE subscribers to `/events` while the board changes about
 //! 1,000 times a second (p50/p99 delivery latency, events delivered, server RSS
 //! before, while and after). Prints the figures; BENCHMARKS.md records them.
@@ -135,8 +137,8 @@ async fn list_latency(api: &str, connections: usize, each: usize) -> BenchResult
     let mut l = latencies.lock().await.clone();
     l.sort_by(f64::total_cmp);
     println!(
-        "task list ({TASKS} tasks, {:.1} MiB per answer), {connections} connections x {each}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {:.0} requests/s",
-        probe.len() as f64 / (1024.0 * 1024.0),
+        "task list, first page of a {TASKS}-task project ({:.1} KiB per answer), {connections} connections x {each}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {:.0} requests/s",
+        probe.len() as f64 / 1024.0,
         percentile(&l, 0.50),
         percentile(&l, 0.99),
         l.last().copied().unwrap_or(f64::NAN),
@@ -145,14 +147,48 @@ async fn list_latency(api: &str, connections: usize, each: usize) -> BenchResult
     Ok(())
 }
 
-/// Delivery latency of one SSE data line: now minus the event's `created_at` (the
-/// last one in the line: the payload has its own, earlier).
-fn latency_ms(line: &str) -> Option<f64> {
-    let at = line.rfind("\"created_at\":\"")? + 14;
-    let end = at + line[at..].find('"')?;
-    let created = chrono::DateTime::parse_from_rfc3339(&line[at..end]).ok()?;
-    let ms = (chrono::Utc::now() - created.with_timezone(&chrono::Utc)).num_microseconds()? as f64;
-    Some(ms / 1000.0)
+/// Reads the whole list by following the `Link: rel="next"` headers from the
+/// first page of `limit` tasks; prints the time and the number of pages.
+async fn walk_pages(base: &str, limit: u32) -> BenchResult<()> {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut next = Some(format!("/api/v1/projects/BEN/tasks?limit={limit}"));
+    let (mut pages, mut bytes) = (0, 0);
+    while let Some(path) = next.take() {
+        let resp = http
+            .get(format!("{base}{path}"))
+            .send()
+            .await?
+            .error_for_status()?;
+        next = resp
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| l.strip_prefix('<'))
+            .and_then(|l| l.split_once('>'))
+            .map(|(target, _)| target.to_owned());
+        bytes += resp.bytes().await?.len();
+        pages += 1;
+    }
+    println!(
+        "whole list ({TASKS} tasks, {:.1} MiB) through {pages} pages of {limit}: {:.0} ms",
+        bytes as f64 / (1024.0 * 1024.0),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// Delivery latency of one SSE data line received at `now`: now minus the
+/// event's `created_at` (the last one in the line: the payload has its own,
+/// earlier).
+fn latency_ms(line: &[u8], now: chrono::DateTime<chrono::Utc>) -> Option<f64> {
+    const FIELD: &[u8] = b"\"created_at\":\"";
+    let at = line.windows(FIELD.len()).rposition(|w| w == FIELD)? + FIELD.len();
+    let end = at + line[at..].iter().position(|b| *b == b'"')?;
+    let created =
+        chrono::DateTime::parse_from_rfc3339(std::str::from_utf8(&line[at..end]).ok()?).ok()?;
+    let us = (now - created.with_timezone(&chrono::Utc)).num_microseconds()? as f64;
+    Some(us / 1000.0)
 }
 
 /// One subscriber: collects the delivery latency of every event until `stop`.
@@ -179,18 +215,22 @@ async fn subscriber(
         else {
             continue;
         };
+        // Everything in one chunk arrived at the same moment.
+        let now = chrono::Utc::now();
         pending.extend_from_slice(&chunk?);
-        while let Some(nl) = pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=nl).collect();
-            let line = String::from_utf8_lossy(&line);
-            if line.starts_with("event: resync") {
+        let mut start = 0;
+        while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {
+            let line = &pending[start..start + nl];
+            if line.starts_with(b"event: resync") {
                 resyncs += 1;
-            } else if line.starts_with("data:")
-                && let Some(ms) = latency_ms(&line)
+            } else if line.starts_with(b"data:")
+                && let Some(ms) = latency_ms(line, now)
             {
                 mine.push(ms);
             }
+            start += nl + 1;
         }
+        pending.drain(..start);
     }
     out.lock().await.extend(mine);
     Ok(resyncs)
@@ -330,6 +370,8 @@ fn main() -> BenchResult<()> {
         if part != "sse" {
             list_latency(&api, 1, 10).await?;
             list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH).await?;
+            walk_pages(&server.url, 100).await?;
+            walk_pages(&server.url, 1000).await?;
         }
         if part != "list" {
             stream_latency(&api, server.pid).await?;

@@ -111,6 +111,27 @@ impl Client {
         self.call(Method::GET, path, None::<&()>).await
     }
 
+    /// Every item of a paged list: GETs `path`, then each page its `Link: <…>;
+    /// rel="next"` header names, until there is none.
+    pub async fn get_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut next = Some(format!("{}/api/v1{path}", self.base));
+        while let Some(url) = next.take() {
+            let mut request = self.http.get(&url);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            let response = self.execute(request).await?;
+            next = next_link(response.headers()).map(|p| format!("{}{p}", self.base));
+            let page: Vec<T> = response
+                .json()
+                .await
+                .context("the server sent an unexpected answer")?;
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
     /// Sends a request and returns the raw response when it succeeded.
     pub async fn send(
         &self,
@@ -181,4 +202,49 @@ pub fn segment(raw: &str) -> String {
         }
     }
     out
+}
+
+/// The path in a `Link` header's `rel="next"` entry, if any.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let link = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|entry| {
+        let (target, params) = entry.trim().split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\""));
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        // Only paths on this server: a link elsewhere would send the token there.
+        (is_next && target.starts_with('/')).then(|| target.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, LINK};
+
+    fn link(value: &str) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(LINK, HeaderValue::from_str(value).expect("header"));
+        next_link(&headers)
+    }
+
+    #[test]
+    fn the_next_page_is_the_rel_next_path_of_the_link_header() {
+        assert_eq!(
+            link("</api/v1/tasks?limit=100&cursor=WEB.1.0.3>; rel=\"next\""),
+            Some("/api/v1/tasks?limit=100&cursor=WEB.1.0.3".to_owned())
+        );
+        assert_eq!(
+            link("</a>; rel=\"prev\", </b>; rel=\"next\""),
+            Some("/b".to_owned())
+        );
+        assert_eq!(link("</a>; rel=\"prev\""), None);
+        assert_eq!(
+            link("<https://elsewhere.example/x>; rel=\"next\""),
+            None,
+            "never follows a link off this server"
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
 }

@@ -1,5 +1,6 @@
 //! Tasks: the cards on the board, their keys, priorities and patches.
 
+mod cursor;
 mod status;
 
 use std::fmt;
@@ -7,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use cursor::TaskCursor;
 pub use status::{TaskStatus, TransitionError, check_dependencies};
 
 use crate::error::{ValidationError, require_text};

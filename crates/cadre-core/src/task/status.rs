@@ -36,6 +36,20 @@ impl TaskStatus {
         Backlog, Todo, InProgress, InReview, Blocked, Done, Cancelled,
     ];
 
+    /// The status's board column, left to right from 0 (its place in [`Self::ALL`]):
+    /// the first key of the board order.
+    pub fn column(self) -> i64 {
+        match self {
+            Backlog => 0,
+            Todo => 1,
+            InProgress => 2,
+            InReview => 3,
+            Blocked => 4,
+            Done => 5,
+            Cancelled => 6,
+        }
+    }
+
     /// The statuses a task in `self` may move to. This is the whole state machine.
     ///
     /// Why these edges: work is only *finished* (`in_review`, `done`) from a state

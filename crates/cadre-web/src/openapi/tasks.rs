@@ -113,6 +113,12 @@ struct TaskQuery {
     status: Option<String>,
     /// Only the tasks of this goal.
     goal: Option<Uuid>,
+    /// Tasks per page, 1 to 1000 (default 100).
+    #[param(example = 100)]
+    limit: Option<u32>,
+    /// Where the page starts: the `cursor` of the previous page's `next` link,
+    /// passed unchanged.
+    cursor: Option<String>,
 }
 
 /// Query of `GET /projects/{project}/tasks`.
@@ -124,30 +130,41 @@ struct ProjectTaskQuery {
     status: Option<String>,
     /// Only the tasks of this goal.
     goal: Option<Uuid>,
+    /// Tasks per page, 1 to 1000 (default 100).
+    #[param(example = 100)]
+    limit: Option<u32>,
+    /// Where the page starts: the `cursor` of the previous page's `next` link,
+    /// passed unchanged.
+    cursor: Option<String>,
 }
 
 /// List tasks
 ///
-/// Tasks of every project, or of the ones the query names, in board order.
+/// Tasks of every project, or of the ones the query names, in board order, a
+/// page at a time: a `Link` header names the next page.
 #[utoipa::path(get, path = "/tasks", tag = "tasks",
     params(TaskQuery),
     responses(
-        (status = 200, description = "The tasks that match.", body = Vec<TaskView>),
+        (status = 200, description = "A page of the tasks that match, in board order.", body = Vec<TaskView>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when there is one."))),
         (status = 404, description = "No such project.", body = ErrorBody),
-        (status = 422, description = "An unknown status, or not a valid project key or id.", body = ErrorBody),
+        (status = 422, description = "An unknown status, not a valid project key or id, a `limit` out of range, or a `cursor` that is not one.", body = ErrorBody),
     ))]
 fn list_tasks() {}
 
 /// List a project's tasks
+///
+/// A page at a time, in board order: a `Link` header names the next page.
 #[utoipa::path(get, path = "/projects/{project}/tasks", tag = "tasks",
     params(
         ("project" = String, Path, description = "Project key (e.g. `WEB`) or id."),
         ProjectTaskQuery,
     ),
     responses(
-        (status = 200, description = "The project's tasks that match, in board order.", body = Vec<TaskView>),
+        (status = 200, description = "A page of the project's tasks that match, in board order.", body = Vec<TaskView>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when there is one."))),
         (status = 404, description = "No such project.", body = ErrorBody),
-        (status = 422, description = "An unknown status, or not a valid project key or id.", body = ErrorBody),
+        (status = 422, description = "An unknown status, not a valid project key or id, a `limit` out of range, or a `cursor` that is not one.", body = ErrorBody),
     ))]
 fn list_project_tasks() {}
 

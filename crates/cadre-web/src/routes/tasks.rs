@@ -1,12 +1,13 @@
 //! `/tasks` and `/projects/{project}/tasks`: create, list, show, edit, move, delete,
 //! dependencies and history.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use cadre_app::{AddTask, MoveTask, TaskQuery};
-use cadre_core::{Actor, GoalId, Priority, ProjectRef, TaskPatch, TaskRef, TaskStatus};
+use cadre_app::{AddTask, MAX_TASK_PAGE, MoveTask, TaskQuery};
+use cadre_core::{Actor, GoalId, Priority, ProjectRef, TaskCursor, TaskPatch, TaskRef, TaskStatus};
 use serde::Deserialize;
 
 use super::parse_ref;
@@ -80,14 +81,22 @@ struct DependencyBody {
     depends_on: String,
 }
 
-/// Query of the list endpoints. `status` takes a comma-separated list.
+/// Query of the list endpoints. `status` takes a comma-separated list; `limit`
+/// and `cursor` page through the list (see [`DEFAULT_PAGE`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     project: Option<String>,
     status: Option<String>,
     goal: Option<GoalId>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
+
+/// Tasks per page when the request names no `limit`. A 10,000-task project in
+/// one answer is megabytes of JSON and hundreds of milliseconds of server time;
+/// clients follow the `next` link for more.
+const DEFAULT_PAGE: u32 = 100;
 
 fn statuses(raw: Option<&str>) -> ApiResult<Vec<TaskStatus>> {
     raw.into_iter()
@@ -103,22 +112,23 @@ fn refs(raw: &[String]) -> ApiResult<Vec<TaskRef>> {
 
 async fn list(
     State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<TaskView>>> {
+) -> ApiResult<Response> {
     let query = TaskQuery {
         project: q.project.as_deref().map(parse_ref).transpose()?,
         statuses: statuses(q.status.as_deref())?,
         goal_id: q.goal,
     };
-    let tasks = app.tasks(&query).await?;
-    Ok(Json(tasks.into_iter().map(Into::into).collect()))
+    page(&app, uri.path(), query, &q).await
 }
 
 async fn list_in_project(
     State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     ApiPath(project): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<TaskView>>> {
+) -> ApiResult<Response> {
     let project: ProjectRef = parse_ref(&project)?;
     // Resolve first so an unknown project is a 404, not an empty list.
     app.project(&project).await?;
@@ -127,8 +137,52 @@ async fn list_in_project(
         statuses: statuses(q.status.as_deref())?,
         goal_id: q.goal,
     };
-    let tasks = app.tasks(&query).await?;
-    Ok(Json(tasks.into_iter().map(Into::into).collect()))
+    page(&app, uri.path(), query, &q).await
+}
+
+/// One page of `query` as a JSON array, with a `Link: <…>; rel="next"` header
+/// when there is more.
+async fn page(app: &AppState, path: &str, query: TaskQuery, q: &ListQuery) -> ApiResult<Response> {
+    let after: Option<TaskCursor> = q.cursor.as_deref().map(parse_ref).transpose()?;
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_TASK_PAGE).contains(&limit) {
+        return Err(ApiError::from(cadre_app::AppError::from(
+            cadre_core::ValidationError::new(
+                "limit",
+                format!("must be between 1 and {MAX_TASK_PAGE}"),
+            ),
+        )));
+    }
+    let page = app.task_page(&query, after.as_ref(), limit).await?;
+    let views: Vec<TaskView> = page.tasks.into_iter().map(Into::into).collect();
+    let mut response = Json(views).into_response();
+    if let Some(next) = page.next {
+        let link = format!(
+            "<{}>; rel=\"next\"",
+            next_url(path, &query, q, limit, &next)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// The URL of the page after `next`, with the same filters. Every value in it was
+/// parsed already, so it is printed from its parsed form and needs no escaping.
+fn next_url(path: &str, query: &TaskQuery, q: &ListQuery, limit: u32, next: &TaskCursor) -> String {
+    let mut url = format!("{path}?limit={limit}&cursor={next}");
+    if let (Some(project), Some(_)) = (&query.project, &q.project) {
+        url.push_str(&format!("&project={project}"));
+    }
+    if !query.statuses.is_empty() {
+        let list: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+        url.push_str(&format!("&status={}", list.join(",")));
+    }
+    if let Some(goal) = query.goal_id {
+        url.push_str(&format!("&goal={goal}"));
+    }
+    url
 }
 
 async fn create(

@@ -44,7 +44,9 @@ pub async fn run(client: &Client, cmd: TaskCommand) -> Result<()> {
             if let Some(s) = status {
                 query.push(format!("status={}", segment(&s)));
             }
-            let tasks: Vec<TaskView> = client.get(&format!("/tasks?{}", query.join("&"))).await?;
+            let tasks: Vec<TaskView> = client
+                .get_all(&format!("/tasks?{}", query.join("&")))
+                .await?;
             if format.json {
                 return output::json(&tasks);
             }
