@@ -102,6 +102,8 @@ pub struct App {
     runtime: runtime::Runtime,
     /// Serializes writes with their publication; see the crate docs.
     write_lock: Mutex<()>,
+    /// Counts finished writes; see [`App::data_version`].
+    data_version: std::sync::atomic::AtomicU64,
     /// The URL agents call back on; set once the server is bound.
     server_url: std::sync::OnceLock<String>,
 }
@@ -131,6 +133,7 @@ impl App {
             runtime: runtime::Runtime::new(config.runtime.clone()),
             config,
             write_lock: Mutex::new(()),
+            data_version: std::sync::atomic::AtomicU64::new(0),
             server_url: std::sync::OnceLock::new(),
         })
     }
@@ -157,11 +160,26 @@ impl App {
         Fut: std::future::Future<Output = cadre_store::Result<Committed<T>>>,
     {
         let _guard = self.write_lock.lock().await;
-        let committed = op(self.store.clone()).await?;
+        let committed = op(self.store.clone()).await;
+        self.bump_version();
+        let committed = committed?;
         for event in committed.events {
             self.hub.publish(event);
         }
         Ok(committed.value)
+    }
+
+    /// A number that changes after every write through this app, before the
+    /// write's caller gets its answer. Equal numbers mean no write finished in
+    /// between, so an answer computed from the store at one version may be served
+    /// again while the version stays the same.
+    pub fn data_version(&self) -> u64 {
+        self.data_version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn bump_version(&self) {
+        self.data_version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 
@@ -177,7 +195,9 @@ impl App {
         Fut: std::future::Future<Output = cadre_store::Result<T>>,
     {
         let _guard = self.write_lock.lock().await;
-        Ok(op(self.store.clone()).await?)
+        let written = op(self.store.clone()).await;
+        self.bump_version();
+        Ok(written?)
     }
 }
 

@@ -116,6 +116,7 @@ fn build(app: Arc<App>, bound: SocketAddr, options: &ServeOptions, shutdown: Shu
         .layer(axum::Extension(options.access.clone()))
         .layer(axum::Extension(shutdown))
         .layer(axum::Extension(Arc::new(routes::EventFrames::default())))
+        .layer(axum::Extension(Arc::new(routes::ListCache::default())))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(policy),
             security::check_host_and_origin,

@@ -1,7 +1,8 @@
 //! API benchmark against a real release `cadre serve`: with 10,000 tasks, `GET` of
 //! the project's task list (its first page, as a client gets it without
-//! parameters) at 50 concurrent connections (p50/p99 latency), and the time to
-//! read the whole list page by page; then
+//! parameters) at 50 concurrent connections (p50/p99 latency), idle and while
+//! tasks are edited 200 times a second (so that answers cannot come from the
+//! cache), and the time to read the whole list page by page; then
 //! 500 concurrent SSE subscribers to `/events` while the board changes about
 //! 1,000 times a second (p50/p99 delivery latency, events delivered, server RSS
 //! before, while and after). Prints the figures; BENCHMARKS.md records them.
@@ -99,9 +100,39 @@ async fn fill(api: &str, repo: &Path) -> BenchResult<()> {
 }
 
 /// `GET /projects/BEN/tasks` from `connections` connections at once, `each`
-/// requests per connection.
-async fn list_latency(api: &str, connections: usize, each: usize) -> BenchResult<()> {
+/// requests per connection; with `writes_per_sec > 0` a writer edits tasks
+/// meanwhile, so that most answers must be read from the store again.
+async fn list_latency(
+    api: &str,
+    connections: usize,
+    each: usize,
+    writes_per_sec: u64,
+) -> BenchResult<()> {
     let url = format!("{api}/projects/BEN/tasks");
+    let writing = Arc::new(AtomicBool::new(writes_per_sec > 0));
+    let writes = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let (writing, writes, http, api) = (
+            writing.clone(),
+            writes.clone(),
+            reqwest::Client::new(),
+            api.to_owned(),
+        );
+        tokio::spawn(async move {
+            let period = Duration::from_micros(1_000_000 / writes_per_sec.max(1));
+            let mut tick = tokio::time::interval(period);
+            let mut i = 0u64;
+            while writing.load(Ordering::Relaxed) {
+                tick.tick().await;
+                let url = format!("{api}/tasks/BEN-{}", 1 + i % 100);
+                let body = json!({ "title": format!("edited {i}") });
+                if http.patch(&url).json(&body).send().await.is_ok() {
+                    writes.fetch_add(1, Ordering::Relaxed);
+                }
+                i += 1;
+            }
+        })
+    };
     let probe = reqwest::get(&url).await?.bytes().await?;
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let started = Instant::now();
@@ -134,10 +165,13 @@ async fn list_latency(api: &str, connections: usize, each: usize) -> BenchResult
         c.await??;
     }
     let wall = started.elapsed().as_secs_f64();
+    writing.store(false, Ordering::Relaxed);
+    writer.await?;
+    let writes = writes.load(Ordering::Relaxed);
     let mut l = latencies.lock().await.clone();
     l.sort_by(f64::total_cmp);
     println!(
-        "task list, first page of a {TASKS}-task project ({:.1} KiB per answer), {connections} connections x {each}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {:.0} requests/s",
+        "task list, first page of a {TASKS}-task project ({:.1} KiB per answer), {connections} connections x {each}, {writes} task edits meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {:.0} requests/s",
         probe.len() as f64 / 1024.0,
         percentile(&l, 0.50),
         percentile(&l, 0.99),
@@ -368,8 +402,11 @@ fn main() -> BenchResult<()> {
     rt.block_on(async {
         fill(&api, &repo).await?;
         if part != "sse" {
-            list_latency(&api, 1, 10).await?;
-            list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH).await?;
+            list_latency(&api, 1, 10, 0).await?;
+            list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH, 0).await?;
+            // Every edit invalidates the cached answers: most reads go to the store.
+            list_latency(&api, 1, 200, 200).await?;
+            list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH, 200).await?;
             walk_pages(&server.url, 100).await?;
             walk_pages(&server.url, 1000).await?;
         }

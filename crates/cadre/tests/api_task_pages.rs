@@ -1,7 +1,8 @@
 //! Task lists a page at a time: `limit` and `cursor`, the `Link: rel="next"`
 //! header, board order kept across pages (also when tasks are added meanwhile),
-//! the default page size, refusal of bad paging parameters, and the CLI reading
-//! every page.
+//! the default page size, refusal of bad paging parameters, the CLI reading
+//! every page, and lists read again after writes (answers are cached between
+//! writes) showing them at once.
 
 mod support;
 
@@ -161,4 +162,44 @@ async fn bad_limits_and_cursors_are_refused_naming_the_parameter() {
     }
     let (status, body) = api.get("/projects/WEB/tasks?limit=x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn a_list_read_again_shows_every_acknowledged_write() {
+    let api = Api::start();
+    let (_dir, _) = api.project("WEB").await;
+    api.task("WEB", json!({ "title": "a" })).await;
+    let path = "/projects/WEB/tasks?limit=10";
+    let (_, before) = api.get(path).await;
+    let (_, again) = api.get(path).await;
+    assert_eq!(before, again, "nothing changed");
+
+    api.task("WEB", json!({ "title": "b" })).await;
+    let (keys, _) = page(&api, path).await;
+    assert_eq!(keys, ["WEB-1", "WEB-2"], "a created task shows at once");
+
+    let (status, _) = api
+        .send(
+            Method::PATCH,
+            "/tasks/WEB-1",
+            Some(json!({ "title": "renamed" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, tasks) = api.get(path).await;
+    assert_eq!(tasks[0]["title"], "renamed");
+
+    let (status, _) = api
+        .post("/tasks/WEB-2/move", json!({ "status": "backlog" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (keys, _) = page(&api, path).await;
+    assert_eq!(keys, ["WEB-2", "WEB-1"], "a move shows at once");
+
+    let (status, _) = api.delete("/tasks/WEB-2").await;
+    assert_eq!(status, StatusCode::OK);
+    let (keys, _) = page(&api, path).await;
+    assert_eq!(keys, ["WEB-1"], "a deletion shows at once");
+    let (status, _) = api.get("/projects/NOPE/tasks").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -10,11 +10,13 @@ mod events;
 mod followups;
 mod git;
 mod goals;
+mod list_cache;
 mod outbox;
 mod projects;
 mod tasks;
 
 pub(crate) use events::EventFrames;
+pub(crate) use list_cache::ListCache;
 
 use axum::Json;
 use axum::Router;

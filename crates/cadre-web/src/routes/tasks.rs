@@ -1,15 +1,19 @@
 //! `/tasks` and `/projects/{project}/tasks`: create, list, show, edit, move, delete,
 //! dependencies and history.
 
+use std::sync::Arc;
+
+use axum::body::Body;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use cadre_app::{AddTask, MAX_TASK_PAGE, MoveTask, TaskQuery};
 use cadre_core::{Actor, GoalId, Priority, ProjectRef, TaskCursor, TaskPatch, TaskRef, TaskStatus};
 use serde::Deserialize;
 
+use super::list_cache::{Cached, ListCache};
 use super::parse_ref;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -112,6 +116,7 @@ fn refs(raw: &[String]) -> ApiResult<Vec<TaskRef>> {
 
 async fn list(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<ListCache>>,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
@@ -120,29 +125,34 @@ async fn list(
         statuses: statuses(q.status.as_deref())?,
         goal_id: q.goal,
     };
-    page(&app, uri.path(), query, &q).await
+    page(&app, &cache, &uri, query, &q).await
 }
 
 async fn list_in_project(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<ListCache>>,
     OriginalUri(uri): OriginalUri,
     ApiPath(project): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    let project: ProjectRef = parse_ref(&project)?;
-    // Resolve first so an unknown project is a 404, not an empty list.
-    app.project(&project).await?;
     let query = TaskQuery {
-        project: Some(project),
+        project: Some(parse_ref(&project)?),
         statuses: statuses(q.status.as_deref())?,
         goal_id: q.goal,
     };
-    page(&app, uri.path(), query, &q).await
+    page(&app, &cache, &uri, query, &q).await
 }
 
 /// One page of `query` as a JSON array, with a `Link: <…>; rel="next"` header
-/// when there is more.
-async fn page(app: &AppState, path: &str, query: TaskQuery, q: &ListQuery) -> ApiResult<Response> {
+/// when there is more; from the cache while nothing was written since it was
+/// read (see `list_cache.rs`). An unknown project is a 404, not an empty list.
+async fn page(
+    app: &AppState,
+    cache: &ListCache,
+    uri: &Uri,
+    query: TaskQuery,
+    q: &ListQuery,
+) -> ApiResult<Response> {
     let after: Option<TaskCursor> = q.cursor.as_deref().map(parse_ref).transpose()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_TASK_PAGE).contains(&limit) {
@@ -153,17 +163,40 @@ async fn page(app: &AppState, path: &str, query: TaskQuery, q: &ListQuery) -> Ap
             ),
         )));
     }
-    let page = app.task_page(&query, after.as_ref(), limit).await?;
-    let views: Vec<TaskView> = page.tasks.into_iter().map(Into::into).collect();
-    let mut response = Json(views).into_response();
-    if let Some(next) = page.next {
-        let link = format!(
-            "<{}>; rel=\"next\"",
-            next_url(path, &query, q, limit, &next)
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
+    let key = uri.to_string();
+    // Read before the store, so that a write racing with this read leaves an
+    // entry under a version that is already over.
+    let version = app.data_version();
+    let answer = match cache.get(&key, version) {
+        Some(hit) => hit,
+        None => {
+            let page = app.task_page(&query, after.as_ref(), limit).await?;
+            let views: Vec<TaskView> = page.tasks.into_iter().map(Into::into).collect();
+            let body = serde_json::to_vec(&views).map_err(|e| {
+                ApiError::from(cadre_app::AppError::Internal(format!(
+                    "encoding a task list: {e}"
+                )))
+            })?;
+            let link = page.next.and_then(|next| {
+                let url = next_url(uri.path(), &query, q, limit, &next);
+                HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")).ok()
+            });
+            let answer = Cached {
+                body: body.into(),
+                link,
+            };
+            cache.put(&key, version, answer.clone());
+            answer
         }
+    };
+    let mut response = Response::new(Body::from(answer.body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(link) = answer.link {
+        headers.insert(header::LINK, link);
     }
     Ok(response)
 }
