@@ -1,7 +1,7 @@
 //! API benchmark against a real release `cadre serve`: with 10,000 tasks, `GET` of
 //! the project's task list (its first page, as a client gets it without
 //! parameters) at 50 concurrent connections (p50/p99 latency), idle and while
-//! tasks are edited 200 times a second (so that answers cannot come from the
+//! tasks are edited 100 times a second (so that answers cannot come from the
 //! cache), and the time to read the whole list page by page; then
 //! 500 concurrent SSE subscribers to `/events` while the board changes about
 //! 1,000 times a second (p50/p99 delivery latency, events delivered, server RSS
@@ -405,8 +405,8 @@ fn main() -> BenchResult<()> {
             list_latency(&api, 1, 10, 0).await?;
             list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH, 0).await?;
             // Every edit invalidates the cached answers: most reads go to the store.
-            list_latency(&api, 1, 200, 200).await?;
-            list_latency(&api, LIST_CONNECTIONS, LIST_REQUESTS_EACH, 200).await?;
+            list_latency(&api, 1, 1000, 100).await?;
+            list_latency(&api, LIST_CONNECTIONS, 100, 100).await?;
             walk_pages(&server.url, 100).await?;
             walk_pages(&server.url, 1000).await?;
         }
