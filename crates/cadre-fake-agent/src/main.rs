@@ -11,6 +11,8 @@
 //! line in the prompt, else `@step ...` lines in the prompt, else the file named by
 //! `CADRE_FAKE_SCENARIO`, else a default run that writes `fake-agent.txt`.
 //!
+//! `--version` prints a version line, as the real CLIs do.
+//!
 //! Sessions: a new run gets a fresh id; `--resume ID` (Codex: `resume ID`) reuses ID.
 //! Every run appends its prompt (as a JSON string, one per line) to `ID.log` in
 //! `$CADRE_FAKE_STATE`, or else in `.fake-agent-sessions/` of the working directory
@@ -220,6 +222,12 @@ fn run(steps: &[Step], em: &mut Emitter, cwd: &Path) -> Option<i32> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Answered like the real CLIs, before anything else: cadre probes every agent
+    // with `--version`, and a default run would write files in its directory.
+    if args.first().map(String::as_str) == Some("--version") {
+        println!("{} (cadre-fake-agent)", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
     let inv = cli::parse(&args);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let env_scenario = std::env::var("CADRE_FAKE_SCENARIO").ok();

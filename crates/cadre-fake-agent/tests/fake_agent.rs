@@ -398,3 +398,15 @@ fn prompt_on_stdin_is_read_when_no_argument_is_given() {
         "from stdin"
     );
 }
+
+#[test]
+fn version_probe_prints_one_version_line_and_touches_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = fake(dir.path(), &["--version"], &[]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("cadre-fake-agent"), "{stdout}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(left.is_empty(), "the probe wrote files: {left:?}");
+}
