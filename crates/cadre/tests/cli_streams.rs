@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{TestServer, cadre_bin, fake_agent, repo};
+use support::{TestServer, cadre_bin, fake_agent};
 
 /// A CLI process whose stdout lines arrive on a channel; killed on drop.
 struct Follower {
@@ -95,14 +95,7 @@ fn start_attempt(server: &TestServer, steps: &[&str]) -> String {
 #[test]
 fn attempt_logs_follow_streams_live_entries_until_the_attempt_settles() {
     let server = fake_server();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "Stream me"]);
     let id = start_attempt(
         &server,
@@ -141,14 +134,7 @@ fn attempt_logs_follow_streams_live_entries_until_the_attempt_settles() {
 #[test]
 fn attempt_logs_follow_of_a_settled_attempt_prints_it_all_and_exits() {
     let server = fake_server();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "Done already"]);
     let id = start_attempt(&server, &["text only", "result done"]);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -188,14 +174,7 @@ fn seq(line: &str) -> i64 {
 #[test]
 fn events_follow_resumes_after_a_server_restart_without_gaps_or_repeats() {
     let server = TestServer::start();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     let follower = Follower::start(server.home.path(), &["events", "--follow", "--json"]);
     server.ok(&["task", "add", "--project", "WEB", "before"]);
     let mut seen = vec![];

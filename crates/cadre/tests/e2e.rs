@@ -239,14 +239,7 @@ async fn attempt_streams_live_takes_a_follow_up_and_merges_to_done() {
     }
     let _serial = SERIAL.lock().await;
     let server = server();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, path) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "Say hello"]);
     let b = Browser::start(1440, 900).await;
 
@@ -373,14 +366,7 @@ async fn rebase_conflicts_are_listed_and_handed_to_the_agent() {
     }
     let _serial = SERIAL.lock().await;
     let server = server();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, path) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "Greet"]);
     let id = server
         .ok(&[

@@ -190,14 +190,7 @@ async fn the_diff_has_a_comment_button_per_line_and_shows_open_comments_under_th
         tempfile::tempdir().expect("home"),
         &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
     );
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "One"]);
     let id = server
         .ok(&[
@@ -287,14 +280,7 @@ async fn the_composer_posts_text_and_images_as_multipart() {
         tempfile::tempdir().expect("home"),
         &[("CADRE_CLAUDE_CODE_BIN", fake.as_str())],
     );
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "One"]);
     let id = server
         .ok(&[

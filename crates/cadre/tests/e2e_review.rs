@@ -14,7 +14,7 @@ mod support;
 
 use browser::{AGENT_SAID, Browser, skip};
 use serde_json::json;
-use support::{TestServer, fake_agent, repo};
+use support::{TestServer, fake_agent};
 
 fn server() -> TestServer {
     let fake = fake_agent().display().to_string();
@@ -75,14 +75,7 @@ async fn followup_with_image_and_inline_review_reach_the_agent() {
         return;
     }
     let server = server();
-    let (_dir, path) = repo();
-    server.ok(&[
-        "project",
-        "add",
-        path.to_str().expect("path"),
-        "--key",
-        "WEB",
-    ]);
+    let (_dir, _) = server.add_project("WEB");
     server.ok(&["task", "add", "--project", "WEB", "List the letters"]);
     let images = tempfile::tempdir().expect("images dir");
     let png = images.path().join("red.png");

@@ -101,6 +101,14 @@ impl TestServer {
         CliOutput(output)
     }
 
+    /// Adds project `key` on a fresh hermetic repository through the CLI; the
+    /// repository (the returned path) lives as long as the returned directory.
+    pub fn add_project(&self, key: &str) -> (tempfile::TempDir, PathBuf) {
+        let (dir, path) = repo();
+        self.ok(&["project", "add", path.to_str().expect("path"), "--key", key]);
+        (dir, path)
+    }
+
     /// Runs the CLI and asserts it succeeded; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.cli(args);
