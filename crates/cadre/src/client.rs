@@ -115,14 +115,11 @@ impl Client {
     /// rel="next"` header names, until there is none.
     pub async fn get_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
         let mut all = Vec::new();
-        let mut next = Some(format!("{}/api/v1{path}", self.base));
-        while let Some(url) = next.take() {
-            let mut request = self.http.get(&url);
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token);
-            }
-            let response = self.execute(request).await?;
-            next = next_link(response.headers()).map(|p| format!("{}{p}", self.base));
+        let mut next = Some(path.to_owned());
+        while let Some(path) = next.take() {
+            let response = self.execute(self.request(Method::GET, &path)).await?;
+            next = next_link(response.headers())
+                .and_then(|link| link.strip_prefix("/api/v1").map(str::to_owned));
             let page: Vec<T> = response
                 .json()
                 .await
