@@ -2,7 +2,7 @@
 
 use cadre_core::{
     Actor, GoalId, NewTask, Priority, ProjectRef, Task, TaskCursor, TaskId, TaskPatch, TaskRef,
-    TaskStatus, TaskTransition,
+    TaskStatus, TaskTransition, ValidationError,
 };
 use cadre_store::{TaskFilter, TaskPage};
 
@@ -107,7 +107,7 @@ impl App {
         Ok(self.store.tasks(&filter).await?)
     }
 
-    /// At most `limit` (1 to [`MAX_TASK_PAGE`]) tasks matching `query` after
+    /// At most `limit` (1 to [`MAX_TASK_PAGE`], else a validation error) tasks matching `query` after
     /// `after` in board order, and where the next page starts.
     pub async fn task_page(
         &self,
@@ -115,8 +115,14 @@ impl App {
         after: Option<&TaskCursor>,
         limit: u32,
     ) -> Result<TaskPage> {
+        if !(1..=MAX_TASK_PAGE).contains(&limit) {
+            return Err(ValidationError::new(
+                "limit",
+                format!("must be between 1 and {MAX_TASK_PAGE}"),
+            )
+            .into());
+        }
         let filter = self.task_filter(query).await?;
-        let limit = limit.clamp(1, MAX_TASK_PAGE);
         Ok(self.store.task_page(&filter, after, limit).await?)
     }
 

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use cadre_app::{AddTask, MAX_TASK_PAGE, MoveTask, TaskQuery};
+use cadre_app::{AddTask, MoveTask, TaskQuery};
 use cadre_core::{Actor, GoalId, Priority, ProjectRef, TaskCursor, TaskPatch, TaskRef, TaskStatus};
 use serde::Deserialize;
 
@@ -155,14 +155,6 @@ async fn page(
 ) -> ApiResult<Response> {
     let after: Option<TaskCursor> = q.cursor.as_deref().map(parse_ref).transpose()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_TASK_PAGE).contains(&limit) {
-        return Err(ApiError::from(cadre_app::AppError::from(
-            cadre_core::ValidationError::new(
-                "limit",
-                format!("must be between 1 and {MAX_TASK_PAGE}"),
-            ),
-        )));
-    }
     let key = uri.to_string();
     // Read before the store, so that a write racing with this read leaves an
     // entry under a version that is already over.
